@@ -1,0 +1,65 @@
+"""recidive: recidivism research with survival analysis.
+
+Turn pseudonymised judicial records into a cohort with explicit rules, estimate
+recidivism with Kaplan-Meier, competing risks and Cox models, and write the
+recidivism section of the *Dadermonitor mensenhandel*.
+
+>>> import recidive as rc
+>>> reg = rc.datasets.reference_registry(n_persons=2000, seed=1)
+>>> cohort = rc.build_cohort(reg)
+>>> rates = rc.recidivism_rates(cohort, criteria=["general"], horizons=(2, 5, 7))
+"""
+
+from recidive import datasets, report
+from recidive._version import __version__
+from recidive.cohort import Cohort, build_cohort
+from recidive.errors import (
+    ArgumentError,
+    ConvergenceError,
+    ConvergenceWarning,
+    InsufficientFollowUpWarning,
+    RecidiveError,
+    SmallCellWarning,
+    ValidationError,
+)
+from recidive.estimation.competing_risks import CIFResult, cumulative_incidence, gray_test
+from recidive.estimation.cox import CoxModel
+from recidive.estimation.kaplan_meier import KaplanMeier, KMResult, kaplan_meier
+from recidive.estimation.logrank import LogRankResult, logrank_test
+from recidive.estimation.rates import RateTable, survival_rates
+from recidive.estimation.risk_table import RiskTable, risk_table
+from recidive.rates import age_profile, recidivism_rates
+from recidive.registry import Registry
+from recidive.rules import CohortRules
+
+__all__ = [
+    "ArgumentError",
+    "CIFResult",
+    "Cohort",
+    "CohortRules",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "CoxModel",
+    "InsufficientFollowUpWarning",
+    "KMResult",
+    "KaplanMeier",
+    "LogRankResult",
+    "RateTable",
+    "RecidiveError",
+    "Registry",
+    "RiskTable",
+    "SmallCellWarning",
+    "ValidationError",
+    "__version__",
+    "age_profile",
+    "build_cohort",
+    "cumulative_incidence",
+    "datasets",
+    "gray_test",
+    "kaplan_meier",
+    "logrank_test",
+    "recidivism_rates",
+    "report",
+    "risk_table",
+    "survival_rates",
+]

@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+Cohort = None
+build_cohort = None

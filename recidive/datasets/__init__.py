@@ -1,0 +1,2 @@
+"""Placeholder: being written."""
+reference_registry = None

@@ -1,0 +1,78 @@
+"""Exception and warning classes.
+
+Every error that bad input or a bad argument can cause is a subclass of
+:class:`RecidiveError`, itself a :class:`ValueError`, so callers can catch one
+class and the CLI can turn it into one readable line and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class RecidiveError(ValueError):
+    """Base class of all errors raised by recidive for bad input or arguments."""
+
+
+class ValidationError(RecidiveError):
+    """A registry table breaks a rule of the data contract.
+
+    Attributes
+    ----------
+    table, column, rule : str
+        Where the problem is and which rule it breaks.
+    n_rows : int
+        How many rows break the rule.
+    ids : list
+        The first offending ids (person_id, case_id or row numbers).
+    fix : str
+        What the user can do about it.
+    """
+
+    def __init__(
+        self,
+        table: str,
+        column: str | None,
+        rule: str,
+        n_rows: int = 0,
+        ids: list | None = None,
+        fix: str = "",
+    ) -> None:
+        self.table, self.column, self.rule = table, column, rule
+        self.n_rows, self.ids, self.fix = n_rows, list(ids or []), fix
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        text = f"{where} {self.rule}"
+        if self.n_rows:
+            text += f" in {self.n_rows} row{'s' if self.n_rows != 1 else ''}"
+            if self.ids:
+                shown = ", ".join(str(i) for i in self.ids[:5])
+                more = ", …" if self.n_rows > len(self.ids[:5]) else ""
+                text += f" ({shown}{more})"
+        if self.fix:
+            text += f"; {self.fix}"
+        return text
+
+
+class ArgumentError(RecidiveError):
+    """An argument to an estimator or function is invalid (negative time, NaN, ...)."""
+
+
+class ConvergenceError(RecidiveError):
+    """A model could not be fitted (for example complete separation in Cox)."""
+
+
+class RecidiveWarning(UserWarning):
+    """Base class of recidive's warnings."""
+
+
+class SmallCellWarning(RecidiveWarning):
+    """Cells under the disclosure threshold were suppressed."""
+
+
+class InsufficientFollowUpWarning(RecidiveWarning):
+    """A requested horizon lies beyond the follow-up of a stratum; NaN was returned."""
+
+
+class ConvergenceWarning(RecidiveWarning):
+    """An iterative fit stopped without meeting its convergence criterion, or is unstable."""

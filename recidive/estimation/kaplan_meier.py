@@ -1,0 +1,4 @@
+"""Placeholder: being written."""
+KaplanMeier = None
+KMResult = None
+kaplan_meier = None

@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+RateTable = None
+survival_rates = None

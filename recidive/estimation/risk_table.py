@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+RiskTable = None
+risk_table = None

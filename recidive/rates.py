@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+age_profile = None
+recidivism_rates = None

@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+recidivism_section = None
+Section = None
