@@ -1,0 +1,153 @@
+"""Covariate matrix of a Cox model: numeric columns as they are, categorical
+columns as dummies against a stated reference level, and the argument checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from recidive.errors import ArgumentError
+
+
+@dataclass(frozen=True)
+class Design:
+    """How the covariates of a frame become the columns of ``X``."""
+
+    covariates: tuple[str, ...]
+    names: tuple[str, ...]
+    terms: dict[str, tuple[int, ...]]  # covariate -> column indices in X
+    levels: dict[str, tuple] = field(default_factory=dict)  # categorical: all levels
+    reference_levels: dict[str, object] = field(default_factory=dict)
+
+    def matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """The covariate matrix of ``frame`` (same coding as at fit time)."""
+        cols = []
+        for cov in self.covariates:
+            _require_columns(frame, [cov], "covariate")
+            values = frame[cov]
+            if cov in self.levels:
+                unknown = ~values.isin(self.levels[cov]) & values.notna()
+                if unknown.any():
+                    first = values[unknown].iloc[0]
+                    raise ArgumentError(
+                        f"covariate {cov!r} has level {first!r} in {int(unknown.sum())} rows "
+                        f"that was not in the fitted data; use one of {list(self.levels[cov])}"
+                    )
+                _check_missing(values, cov)
+                for level in self.levels[cov]:
+                    if level != self.reference_levels[cov]:
+                        cols.append((values == level).to_numpy(dtype=float))
+            else:
+                _check_missing(values, cov)
+                cols.append(values.to_numpy(dtype=float))
+        if not cols:
+            return np.zeros((len(frame), 0))
+        return np.column_stack(cols)
+
+
+def _require_columns(frame: pd.DataFrame, columns, role: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ArgumentError(
+            f"{role} column{'s' if len(missing) > 1 else ''} {missing} not in the frame; "
+            f"available columns: {list(frame.columns)}"
+        )
+
+
+def _check_missing(values: pd.Series, name: str) -> None:
+    bad = values.isna().to_numpy()
+    if values.dtype.kind == "f":
+        bad |= ~np.isfinite(values.to_numpy())
+    if bad.any():
+        raise ArgumentError(
+            f"covariate {name!r} has missing or infinite values in {int(bad.sum())} rows "
+            f"(first row {values.index[bad][0]!r}); drop or impute those rows before fitting"
+        )
+
+
+def _is_categorical(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.CategoricalDtype | pd.StringDtype) or (
+        values.dtype.kind in "OSU"
+    )
+
+
+def build_design(
+    frame: pd.DataFrame, covariates, reference_levels: dict | None = None
+) -> tuple[Design, np.ndarray]:
+    """Check the covariates of ``frame`` and build the design and its matrix."""
+    covariates = _as_list(covariates, "covariates")
+    if not covariates:
+        raise ArgumentError("covariates is empty; give at least one covariate column")
+    if len(set(covariates)) != len(covariates):
+        raise ArgumentError(f"covariates has duplicates: {covariates}")
+    _require_columns(frame, covariates, "covariate")
+    reference_levels = dict(reference_levels or {})
+    stray = set(reference_levels) - set(covariates)
+    if stray:
+        raise ArgumentError(
+            f"reference_levels names {sorted(stray)}, which are not among the covariates"
+        )
+    names, terms, levels, refs = [], {}, {}, {}
+    for cov in covariates:
+        values = frame[cov]
+        if _is_categorical(values):
+            _check_missing(values, cov)
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                lv = list(values.cat.categories)
+                counts = values.value_counts()
+                empty = [v for v in lv if counts.get(v, 0) == 0]
+                if empty:
+                    raise ArgumentError(
+                        f"covariate {cov!r} has empty level(s) {empty} (0 rows); remove "
+                        "unused categories (Series.cat.remove_unused_categories()) or merge levels"
+                    )
+            else:
+                lv = sorted(pd.unique(values), key=str)
+            if len(lv) < 2:
+                raise ArgumentError(
+                    f"covariate {cov!r} is constant (level {lv[0]!r} in all {len(values)} rows); "
+                    "drop it from the covariates"
+                )
+            ref = reference_levels.get(cov, lv[0])
+            if ref not in lv:
+                raise ArgumentError(
+                    f"reference level {ref!r} of covariate {cov!r} is not one of its levels {lv}"
+                )
+            levels[cov], refs[cov] = tuple(lv), ref
+            start = len(names)
+            names += [f"{cov}[{v}]" for v in lv if v != ref]
+            terms[cov] = tuple(range(start, len(names)))
+        else:
+            if cov in reference_levels:
+                raise ArgumentError(
+                    f"reference_levels gives a level for {cov!r}, which is numeric, not categorical"
+                )
+            if values.dtype.kind not in "biuf":
+                raise ArgumentError(
+                    f"covariate {cov!r} has dtype {values.dtype}, neither numeric nor categorical"
+                )
+            terms[cov] = (len(names),)
+            names.append(cov)
+    design = Design(tuple(covariates), tuple(names), terms, levels, refs)
+    x = design.matrix(frame)
+    for j, name in enumerate(names):
+        col = x[:, j]
+        if len(col) and np.all(col == col[0]):
+            raise ArgumentError(
+                f"covariate {name!r} is constant (value {col[0]:g} in all {len(col)} rows); "
+                "drop it from the covariates"
+            )
+    return design, x
+
+
+def _as_list(value, what: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise ArgumentError(f"{what} must be a column name or a list of column names") from None

@@ -1,0 +1,361 @@
+"""Cox proportional hazards: the function :func:`fit_cox` and the thin class :class:`CoxModel`."""
+
+from __future__ import annotations
+
+import warnings
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from recidive._version import __version__
+from recidive.errors import ArgumentError, ConvergenceWarning
+from recidive.estimation.cox._design import _as_list, _require_columns, build_design
+from recidive.estimation.cox._partial_likelihood import (
+    build_risk_sets,
+    newton_raphson,
+    score_residuals,
+    weighted_crossprod,
+)
+from recidive.estimation.cox.results import CoxResults
+
+_TIES = ("efron", "breslow")
+
+
+def _check_settings(ties, conf_level, max_iter, tol) -> None:
+    if ties not in _TIES:
+        raise ArgumentError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    if not isinstance(conf_level, float | int) or not 0 < conf_level < 1:
+        raise ArgumentError(f"conf_level must be a number between 0 and 1, got {conf_level!r}")
+    if not isinstance(max_iter, int | np.integer) or max_iter < 0:
+        raise ArgumentError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    if not isinstance(tol, float | int) or not 0 < tol < 1:
+        raise ArgumentError(f"tol must be a number between 0 and 1, got {tol!r}")
+
+
+def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
+    values = frame[column]
+    if values.dtype.kind not in "biuf":
+        raise ArgumentError(f"{role} column {column!r} must be numeric, got dtype {values.dtype}")
+    arr = values.to_numpy(dtype=float)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ArgumentError(
+            f"{role} column {column!r} has missing or infinite values in {int(bad.sum())} rows; "
+            "drop those rows before fitting"
+        )
+    return arr
+
+
+def _strata_codes(frame: pd.DataFrame, strata) -> tuple[np.ndarray, list, tuple]:
+    cols = _as_list(strata, "strata")
+    if not cols:
+        return np.zeros(len(frame), dtype=np.int64), [], ()
+    _require_columns(frame, cols, "strata")
+    for c in cols:
+        n_bad = int(frame[c].isna().sum())
+        if n_bad:
+            raise ArgumentError(
+                f"strata column {c!r} has missing values in {n_bad} rows; drop or recode them"
+            )
+    keys = pd.MultiIndex.from_frame(frame[cols])
+    codes, levels = pd.factorize(keys, sort=True)
+    return codes.astype(np.int64), cols, tuple(levels)
+
+
+def fit_cox(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    covariates,
+    strata=None,
+    weights: str | None = None,
+    robust: bool = False,
+    reference_levels: dict | None = None,
+    ties: str = "efron",
+    conf_level: float = 0.95,
+    max_iter: int = 20,
+    tol: float = 1e-9,
+) -> CoxResults:
+    """Fit a Cox proportional hazards model by Newton-Raphson, as R ``coxph``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per person (or per covariate pattern, with ``weights``).
+    duration, event : str
+        Columns with the follow-up time (non-negative) and the event flag (0/1).
+    covariates : list of str
+        Numeric columns enter as they are; categorical/object columns become
+        dummies ``col[level]`` against a reference level (the first category,
+        or ``reference_levels[col]``).
+    strata : str or list of str, optional
+        Columns whose combinations get their own baseline hazard.
+    weights : str, optional
+        Column of frequency weights: a row of weight ``k`` counts as ``k``
+        identical persons, so every result (including Efron's tie correction,
+        the robust variance and the concordance) equals that of the expanded
+        data. With ``ties="efron"`` they must be whole numbers. (R's
+        ``coxph(weights=)`` uses a weighted Efron formula and case-weight
+        sandwich instead; it agrees with this for Breslow estimates.)
+    robust : bool
+        Robust (sandwich) variance from the dfbeta residuals, as R
+        ``coxph(robust=TRUE)``.
+    reference_levels : dict, optional
+        ``{column: level}`` for categorical covariates.
+    ties : {"efron", "breslow"}
+    conf_level : float
+        Level of the hazard-ratio confidence intervals.
+    max_iter : int
+        Newton-Raphson iterations (R's ``iter.max``, default 20).
+    tol : float
+        Convergence when ``abs(1 - loglik_old / loglik_new) <= tol`` (R's ``eps``).
+
+    Returns
+    -------
+    CoxResults
+
+    Raises
+    ------
+    ArgumentError
+        Missing columns, missing values, negative times, event not 0/1, no
+        events, constant covariates, empty categorical levels, bad weights.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When a coefficient may be infinite (separation) or the iterations ran out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from recidive.estimation.cox import fit_cox
+    >>> df = pd.DataFrame({"days": [5, 8, 12, 20, 25, 30, 41, 50],
+    ...                    "event": [1, 1, 0, 1, 1, 0, 1, 0],
+    ...                    "young": [1, 0, 1, 1, 0, 1, 0, 0]})
+    >>> res = fit_cox(df, "days", "event", ["young"])
+    >>> res.to_frame().columns.tolist()[:3]
+    ['covariate', 'coef', 'std_err']
+    """
+    _check_settings(ties, conf_level, max_iter, tol)
+    if not isinstance(frame, pd.DataFrame):
+        raise ArgumentError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    if len(frame) == 0:
+        raise ArgumentError("frame has no rows")
+    _require_columns(frame, [duration, event], "duration/event")
+    time = _numeric(frame, duration, "duration")
+    if (time < 0).any():
+        raise ArgumentError(
+            f"duration column {duration!r} is negative in {int((time < 0).sum())} rows; "
+            "follow-up time must be >= 0"
+        )
+    status = _numeric(frame, event, "event")
+    not01 = (status != 0) & (status != 1)
+    if not01.any():
+        raise ArgumentError(
+            f"event column {event!r} has values other than 0/1 in {int(not01.sum())} rows"
+        )
+    if weights is None:
+        w = np.ones(len(frame))
+    else:
+        _require_columns(frame, [weights], "weights")
+        w = _numeric(frame, weights, "weights")
+        if (w < 0).any():
+            raise ArgumentError(
+                f"weights column {weights!r} is negative in {int((w < 0).sum())} rows"
+            )
+        if ties == "efron" and (w != np.round(w)).any():
+            raise ArgumentError(
+                f"weights column {weights!r} has non-integer values in "
+                f"{int((w != np.round(w)).sum())} rows; frequency weights must be whole numbers "
+                "with ties='efron' (use ties='breslow' for non-integer weights)"
+            )
+    stratum, strata_cols, strata_levels = _strata_codes(frame, strata)
+    design, x = build_design(frame, covariates, reference_levels)
+    keep = w > 0
+    if not keep.all():
+        frame_rows = np.flatnonzero(keep)
+        x, time, status, w, stratum = (
+            x[frame_rows], time[frame_rows], status[frame_rows], w[frame_rows], stratum[frame_rows]
+        )  # fmt: skip
+    n_events = float(w @ status)
+    if n_events == 0:
+        raise ArgumentError(
+            f"no events: all {len(time)} rows are censored ({event!r} is 0 everywhere); "
+            "a Cox model needs at least one event"
+        )
+    rs = build_risk_sets(x, time, status == 1, w, stratum, ties)
+    nf = newton_raphson(rs, max_iter=max_iter, tol=tol)
+    _warn_convergence(nf, design.names, max_iter, tol)
+    naive = nf.variance
+    variance = naive
+    if robust:
+        dfbeta = score_residuals(rs, nf.final) @ naive
+        variance = weighted_crossprod(dfbeta, rs.weight)
+    lp = rs.x @ nf.beta
+    metadata = {
+        "ties": ties,
+        "conf_level": float(conf_level),
+        "n": float(w.sum()),
+        "n_events": n_events,
+        "n_rows": len(time),
+        "robust": bool(robust),
+        "strata": tuple(strata_cols),
+        "strata_levels": strata_levels,
+        "weights": weights,
+        "duration": duration,
+        "event": event,
+        "covariates": design.covariates,
+        "reference_levels": dict(design.reference_levels),
+        "means": dict(zip(design.names, rs.means.tolist(), strict=True)),
+        "max_iter": max_iter,
+        "tol": tol,
+        "package_version": __version__,
+    }
+    return CoxResults(
+        names=design.names,
+        coef=nf.beta.copy(),
+        variance_matrix=variance,
+        naive_variance_matrix=naive.copy(),
+        log_likelihood=nf.loglik,
+        log_likelihood_null=nf.loglik_null,
+        score_statistic=nf.score_test,
+        n_iter=nf.n_iter,
+        converged=nf.converged,
+        n=float(w.sum()),
+        n_events=n_events,
+        metadata=MappingProxyType(metadata),
+        _concordance_inputs=(rs.time, rs.event, rs.weight, rs.stratum, lp),
+        _design=design,
+        _risk_sets=rs,
+        _final=nf.final,
+    )
+
+
+def _warn_convergence(nf, names, max_iter, tol) -> None:
+    if max_iter <= 1:
+        return
+    if not nf.converged:
+        warnings.warn(
+            f"Ran out of iterations ({max_iter}) and did not converge; increase max_iter, "
+            "or look for covariates that separate events from non-events",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+        return
+    step = nf.step
+    infs = ~np.isfinite(nf.final.score) | ((step > tol) & (step > np.sqrt(tol) * np.abs(nf.beta)))
+    if infs.any():
+        which = ", ".join(repr(n) for n, flag in zip(names, infs, strict=True) if flag)
+        warnings.warn(
+            f"Loglik converged before variable {which}; coefficient may be infinite. "
+            "Some level or value of it may have no events (separation); merge levels, "
+            "drop the covariate or check the data",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+
+class CoxModel:
+    """Cox proportional hazards model (Efron or Breslow ties), as R ``coxph``.
+
+    A thin class over :func:`fit_cox`: it keeps the settings, and after
+    ``fit`` exposes the results with a trailing underscore.
+
+    Parameters
+    ----------
+    ties : {"efron", "breslow"}
+    conf_level : float
+    max_iter : int
+        R's ``iter.max`` (20).
+    tol : float
+        R's ``eps`` (1e-9) on the relative change of the log-likelihood.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from recidive import CoxModel
+    >>> df = pd.DataFrame({"days": [5, 8, 12, 20, 25, 30, 41, 50],
+    ...                    "event": [1, 1, 0, 1, 1, 0, 1, 0],
+    ...                    "young": [1, 0, 1, 1, 0, 1, 0, 0]})
+    >>> cox = CoxModel().fit(df, duration="days", event="event", covariates=["young"])
+    >>> list(cox.summary.columns)
+    ['covariate', 'coef', 'std_err', 'hazard_ratio', 'ci_lower', 'ci_upper', 'z', 'p_value']
+    """
+
+    def __init__(
+        self,
+        ties: str = "efron",
+        conf_level: float = 0.95,
+        max_iter: int = 20,
+        tol: float = 1e-9,
+    ) -> None:
+        _check_settings(ties, conf_level, max_iter, tol)
+        self.ties, self.conf_level, self.max_iter, self.tol = ties, conf_level, max_iter, tol
+
+    def fit(
+        self,
+        frame: pd.DataFrame,
+        duration: str,
+        event: str,
+        covariates,
+        strata=None,
+        weights: str | None = None,
+        robust: bool = False,
+        reference_levels: dict | None = None,
+    ) -> CoxModel:
+        """Fit the model (see :func:`fit_cox`) and return ``self``."""
+        self.results_ = fit_cox(
+            frame, duration, event, covariates, strata=strata, weights=weights,
+            robust=robust, reference_levels=reference_levels, ties=self.ties,
+            conf_level=self.conf_level, max_iter=self.max_iter, tol=self.tol,
+        )  # fmt: skip
+        r = self.results_
+        self.coef_ = pd.Series(r.coef, index=list(r.names), name="coef")
+        self.variance_matrix_ = pd.DataFrame(r.variance_matrix, index=r.names, columns=r.names)
+        self.log_likelihood_ = r.log_likelihood
+        self.log_likelihood_null_ = r.log_likelihood_null
+        self.likelihood_ratio_test_ = r.likelihood_ratio_test
+        self.wald_test_ = r.wald_test
+        self.score_test_ = r.score_test
+        self.n_iter_ = r.n_iter
+        self.converged_ = r.converged
+        self.n_ = r.n
+        self.n_events_ = r.n_events
+        return self
+
+    def _fitted(self) -> CoxResults:
+        if not hasattr(self, "results_"):
+            raise ArgumentError("this CoxModel is not fitted yet; call fit() first")
+        return self.results_
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The coefficient table (``CoxResults.to_frame()``)."""
+        return self._fitted().to_frame()
+
+    @property
+    def concordance_(self) -> float:
+        return self._fitted().concordance
+
+    @property
+    def concordance_std_err_(self) -> float:
+        return self._fitted().concordance_std_err
+
+    def check_proportional_hazards(self, transform: str = "km"):
+        """Test of proportional hazards, as R ``cox.zph`` (see :func:`cox_zph`)."""
+        from recidive.estimation.cox.zph import cox_zph
+
+        return cox_zph(self._fitted(), transform=transform)
+
+    def predict_survival(self, frame: pd.DataFrame, times) -> pd.DataFrame:
+        """Predicted survival of each row at ``times`` (see :func:`predict_survival`)."""
+        from recidive.estimation.cox.prediction import predict_survival
+
+        return predict_survival(self._fitted(), frame, times)
+
+    def standardized_survival(self, frame: pd.DataFrame, group: str, times) -> pd.DataFrame:
+        """Covariate-adjusted survival per level of ``group`` (see :func:`standardized_survival`)."""
+        from recidive.estimation.cox.prediction import standardized_survival
+
+        return standardized_survival(self._fitted(), frame, group, times)

@@ -1,0 +1,178 @@
+"""Test of proportional hazards from scaled Schoenfeld residuals, as R ``cox.zph``.
+
+Survival 3.x's score test (``terms=TRUE``): the model is extended with
+``x * g(t)`` for a centred transform ``g`` of time and the score test of the
+extra coefficients is computed at the fitted coefficients, per term and
+globally, with the full ``2p x 2p`` information matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from recidive.errors import ArgumentError
+from recidive.estimation.cox._partial_likelihood import information
+
+_TRANSFORMS = ("km", "identity", "log", "rank")
+
+
+@dataclass(frozen=True, eq=False)
+class ZphResult:
+    """Result of :func:`cox_zph`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``term, chisq, df, p_value``; one row per covariate (term) and a last
+        row ``GLOBAL``.
+    residuals : DataFrame
+        Scaled Schoenfeld residuals for plotting: ``time``, ``transformed_time``,
+        ``weight`` and one column per term (``beta(t)`` estimates).
+    transform : str
+    """
+
+    table: pd.DataFrame
+    residuals: pd.DataFrame
+    transform: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The test table (``term, chisq, df, p_value``)."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p><b>Proportional hazards test</b> (transform: {self.transform})</p>"
+            + self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        )
+
+
+def _km_transform(time, event, weight) -> np.ndarray:
+    """``1 - S(t-)`` of the pooled Kaplan-Meier curve at each row's time."""
+    ut, inv = np.unique(time, return_inverse=True)
+    d = np.bincount(inv, weight * event, minlength=len(ut))
+    c = np.bincount(inv, weight, minlength=len(ut))
+    at_risk = np.cumsum(c[::-1])[::-1]
+    surv = np.cumprod(1 - d / at_risk)
+    before = np.concatenate([[1.0], surv[:-1]])
+    return 1 - before[inv]
+
+
+def _transform(name, time, event, weight) -> np.ndarray:
+    if name == "km":
+        return _km_transform(time, event, weight)
+    if name == "identity":
+        return time.astype(float)
+    if name == "log":
+        return np.log(time)
+    return stats.rankdata(time)
+
+
+def cox_zph(results, transform: str = "km") -> ZphResult:
+    """Proportional-hazards test of a fitted Cox model, as R ``cox.zph``.
+
+    Parameters
+    ----------
+    results : CoxResults
+    transform : {"km", "identity", "log", "rank"}
+        Transform of time (R's default ``"km"``: one minus the pooled
+        Kaplan-Meier estimate just before each time).
+
+    Returns
+    -------
+    ZphResult
+        Per-term and ``GLOBAL`` chi-square, df and p-value, and the scaled
+        Schoenfeld residuals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from recidive import CoxModel
+    >>> df = pd.DataFrame({"days": [5, 8, 12, 20, 25, 30, 41, 50, 55, 60],
+    ...                    "event": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+    ...                    "young": [1, 0, 1, 1, 0, 1, 0, 0, 1, 0]})
+    >>> zph = CoxModel().fit(df, "days", "event", ["young"]).check_proportional_hazards()
+    >>> zph.table["term"].tolist()
+    ['young', 'GLOBAL']
+    """
+    if transform not in _TRANSFORMS:
+        raise ArgumentError(f"transform must be one of {_TRANSFORMS}, got {transform!r}")
+    rs, ev, design = results._risk_sets, results._final, results._design
+    beta = np.asarray(results.coef)
+    p = len(beta)
+    if transform == "log" and (rs.time[rs.event] <= 0).any():
+        raise ArgumentError("transform='log' needs positive event times")
+    ttimes = _transform(transform, rs.time, rs.event.astype(float), rs.weight)
+    er = rs.ev_rows
+    gtime = ttimes - (rs.weight[er] @ ttimes[er]) / rs.weight[er].sum()
+    gt = gtime[er[rs.ev_starts]]  # one value per event time
+
+    counts = np.diff(np.append(rs.ev_starts, len(er)))
+    xbb = (ev.s1 * ev.a[:, None] - ev.e1 * ev.b[:, None]) / rs.deaths[:, None]
+    schoen = rs.x[er] - np.repeat(xbb, counts, axis=0)
+    u2 = (rs.weight[er] * np.repeat(gt, counts)) @ schoen
+
+    def info(m):
+        return information(
+            rs, ev.risk, ev.s1, ev.e1, ev.a * m, ev.b * m, ev.c1 * m, ev.c2 * m, ev.c3 * m
+        )
+
+    i11 = ev.information
+    i12 = info(gt)
+    i22 = info(gt * gt)
+    imat = np.block([[i11, i12], [i12.T, i22]])
+    u = np.concatenate([np.zeros(p), u2])
+
+    rows = []
+    for term, cols in design.terms.items():
+        kk = list(range(p)) + [p + j for j in cols]
+        uk = u[kk]
+        rows.append((term, float(uk @ np.linalg.solve(imat[np.ix_(kk, kk)], uk)), len(cols)))
+    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+    table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
+    table["p_value"] = stats.chi2.sf(table["chisq"], table["df"])
+
+    residuals = _scaled_residuals(rs, design, beta, schoen, i11)
+    residuals.insert(0, "weight", rs.weight[er])
+    residuals.insert(0, "transformed_time", ttimes[er])
+    residuals.insert(0, "time", rs.time[er])
+    return ZphResult(table, residuals, transform)
+
+
+def _scaled_residuals(rs, design, beta, schoen, i11) -> pd.DataFrame:
+    er = rs.ev_rows
+    strat = rs.stratum[er]
+    p = len(beta)
+    levels = np.unique(strat)
+    used = np.zeros((len(levels), p))
+    for s_i, s in enumerate(levels):
+        in_s = rs.stratum == s
+        xs = rs.x[in_s]
+        varies = (xs != xs[0]).any(axis=0)
+        used[s_i] = varies * rs.weight[er][strat == s].sum()
+    terms = list(design.terms.items())
+    for _, cols in terms:
+        if len(cols) > 1:
+            used[:, list(cols)] = used[:, list(cols)].max(axis=1, keepdims=True)
+    wtmat = sum(np.minimum.outer(u, u) for u in used)
+    vmean = i11 / np.where(wtmat == 0, 1, wtmat)
+    temp = np.zeros((p, len(terms)))
+    for i, (_, cols) in enumerate(terms):
+        temp[list(cols), i] = 1.0 if len(cols) == 1 else beta[list(cols)]
+    sresid = schoen @ temp
+    vmean = temp.T @ vmean @ temp
+    used = used[:, [cols[0] for _, cols in terms]]
+    for s_i, s in enumerate(levels):
+        k = np.flatnonzero(used[s_i] > 0)
+        j = strat == s
+        block = sresid[j]
+        if len(k):
+            block[:, k] = np.linalg.solve(vmean[np.ix_(k, k)], block[:, k].T).T
+        block[:, np.setdiff1d(np.arange(len(terms)), k)] = np.nan
+        sresid[j] = block
+    for i, (_, cols) in enumerate(terms):
+        sresid[:, i] += beta[cols[0]] if len(cols) == 1 else 1.0
+    return pd.DataFrame(sresid, columns=[t for t, _ in terms])
