@@ -1,3 +1,396 @@
-"""Placeholder: being written."""
-RiskTable = None
-risk_table = None
+"""Risk tables: counts per (stratum, distinct time), the one pass over the data.
+
+Every non-parametric estimator in :mod:`recidive.estimation` works from a
+:class:`RiskTable`. Building it is the only pass over the rows: non-negative
+integer times (days) are counted with a single ``np.bincount`` over
+``stratum * (max_time + 1) + time`` codes (no sort); other times are first
+mapped to their distinct values with ``np.unique``. Risk tables are sums, so
+tables of disjoint parts of the data add up (``a + b``) to the table of the
+whole, which is how partitions of a distributed data set are reduced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from recidive.errors import ArgumentError
+from recidive.estimation._input import check_cause, check_time, check_weights
+
+#: Largest dense (stratum x time x cause) grid counted with one ``bincount``.
+_MAX_DENSE_CELLS = 50_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class RiskTable:
+    """Counts at risk, of events by cause and of censored, per stratum and time.
+
+    Rows are sorted by stratum, then time; only times with a (weighted)
+    observation appear. Arrays are read-only.
+
+    Attributes
+    ----------
+    strata : pandas.Index
+        Stratum labels (a ``MultiIndex`` for several stratifying columns); a
+        table without strata has the single label ``"all"``.
+    stratum : ndarray of int64
+        Stratum code of each row (position in ``strata``).
+    time : ndarray
+        Distinct time of each row.
+    n_events : ndarray of float64, shape (rows, len(causes))
+        (Weighted) events of each cause at that time.
+    n_censored : ndarray of float64
+        (Weighted) censored at that time.
+    causes : tuple of int
+        The cause codes of the columns of ``n_events``.
+    weighted : bool
+        Whether frequency weights were given.
+
+    Examples
+    --------
+    >>> from recidive.estimation.risk_table import risk_table
+    >>> rt = risk_table([3, 1, 3, 5], [1, 0, 1, 0])
+    >>> rt.to_frame()[["time", "n_at_risk", "n_events", "n_censored"]].values.tolist()
+    [[1.0, 4.0, 0.0, 1.0], [3.0, 3.0, 2.0, 0.0], [5.0, 1.0, 0.0, 1.0]]
+    """
+
+    strata: pd.Index
+    stratum: np.ndarray
+    time: np.ndarray
+    n_events: np.ndarray
+    n_censored: np.ndarray
+    causes: tuple[int, ...] = (1,)
+    weighted: bool = False
+    n_at_risk: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("stratum", "time", "n_events", "n_censored"):
+            arr = np.array(getattr(self, name))
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        if self.n_events.ndim != 2 or self.n_events.shape[1] != len(self.causes):
+            raise ArgumentError("n_events must have one column per cause")
+        total = self.n_events.sum(axis=1) + self.n_censored
+        at_risk = np.empty_like(total)
+        for lo, hi in self._bounds():
+            at_risk[lo:hi] = np.cumsum(total[lo:hi][::-1])[::-1]
+        at_risk.setflags(write=False)
+        object.__setattr__(self, "n_at_risk", at_risk)
+
+    def _bounds(self) -> list[tuple[int, int]]:
+        edges = np.searchsorted(self.stratum, np.arange(len(self.strata) + 1))
+        return [(int(edges[k]), int(edges[k + 1])) for k in range(len(self.strata))]
+
+    @property
+    def n_strata(self) -> int:
+        """Number of strata."""
+        return len(self.strata)
+
+    def rows(self, k: int) -> slice:
+        """The rows of stratum ``k`` (a slice into the arrays)."""
+        lo, hi = np.searchsorted(self.stratum, [k, k + 1])
+        return slice(int(lo), int(hi))
+
+    def n(self) -> np.ndarray:
+        """(Weighted) number of observations per stratum."""
+        total = self.n_events.sum(axis=1) + self.n_censored
+        return np.bincount(self.stratum, weights=total, minlength=self.n_strata)
+
+    def events(self) -> np.ndarray:
+        """(Weighted) events of any cause per row."""
+        return self.n_events.sum(axis=1)
+
+    def pool(self, key: np.ndarray | None = None, labels: pd.Index | None = None) -> RiskTable:
+        """Pool strata: stratum ``k`` goes into new stratum ``key[k]``.
+
+        Without ``key`` all strata are pooled into one labelled ``"all"``.
+        """
+        if key is None:
+            key = np.zeros(self.n_strata, dtype=np.int64)
+            labels = pd.Index(["all"])
+        key = np.asarray(key, dtype=np.int64)
+        if labels is None:
+            labels = pd.Index(np.arange(key.max() + 1 if key.size else 0))
+        return _aggregate(
+            labels,
+            key[self.stratum],
+            self.time,
+            self.n_events,
+            self.n_censored,
+            self.causes,
+            self.weighted,
+        )
+
+    def drop_empty(self) -> RiskTable:
+        """The same table without strata that have no rows."""
+        used = np.bincount(self.stratum, minlength=self.n_strata) > 0
+        if used.all():
+            return self
+        lookup = np.cumsum(used) - 1
+        return RiskTable(
+            self.strata[used],
+            lookup[self.stratum],
+            self.time,
+            self.n_events,
+            self.n_censored,
+            self.causes,
+            self.weighted,
+        )
+
+    def __add__(self, other: RiskTable) -> RiskTable:
+        """Merge two tables of disjoint data: counts at equal (stratum, time) add up."""
+        if not isinstance(other, RiskTable):
+            return NotImplemented
+        if self.strata.nlevels != other.strata.nlevels:
+            raise ArgumentError("cannot add risk tables stratified by different columns")
+        causes = tuple(sorted(set(self.causes) | set(other.causes)))
+        labels = self.strata.append(other.strata).unique()
+        try:
+            labels = labels.sort_values()
+        except TypeError:
+            pass
+        parts = []
+        for rt in (self, other):
+            events = np.zeros((rt.time.shape[0], len(causes)))
+            for j, c in enumerate(rt.causes):
+                events[:, causes.index(c)] = rt.n_events[:, j]
+            parts.append((labels.get_indexer(rt.strata)[rt.stratum], events))
+        return _aggregate(
+            labels,
+            np.concatenate([parts[0][0], parts[1][0]]),
+            np.concatenate([self.time, other.time]),
+            np.concatenate([parts[0][1], parts[1][1]]),
+            np.concatenate([self.n_censored, other.n_censored]),
+            causes,
+            self.weighted or other.weighted,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (stratum, time): stratum label columns, ``time``,
+        ``n_at_risk``, ``n_events`` (all causes), one ``n_events_<cause>`` column
+        per cause when there are several, and ``n_censored``."""
+        out = {}
+        names = [n if n is not None else "stratum" for n in self.strata.names]
+        labels = self.strata.take(self.stratum)
+        if self.strata.nlevels > 1:
+            for name, level in zip(names, range(self.strata.nlevels), strict=True):
+                out[name] = labels.get_level_values(level)
+        else:
+            out[names[0]] = np.asarray(labels)
+        out["time"] = self.time
+        out["n_at_risk"] = self.n_at_risk
+        out["n_events"] = self.events()
+        if len(self.causes) > 1:
+            for j, c in enumerate(self.causes):
+                out[f"n_events_{c}"] = self.n_events[:, j]
+        out["n_censored"] = self.n_censored
+        return pd.DataFrame(out)
+
+    def _repr_html_(self) -> str:
+        return self.to_frame()._repr_html_()
+
+
+def _aggregate(labels, stratum, time, n_events, n_censored, causes, weighted) -> RiskTable:
+    """Sum rows with equal (stratum, time) and drop rows with zero weight."""
+    order = np.lexsort((time, stratum))
+    s, t = stratum[order], time[order]
+    new = np.ones(s.shape[0], dtype=bool)
+    new[1:] = (s[1:] != s[:-1]) | (t[1:] != t[:-1])
+    starts = np.flatnonzero(new)
+    ev = np.add.reduceat(n_events[order], starts, axis=0) if starts.size else n_events[:0]
+    ce = np.add.reduceat(n_censored[order], starts) if starts.size else n_censored[:0]
+    keep = (ev.sum(axis=1) + ce) > 0
+    return RiskTable(
+        labels, s[starts][keep], t[starts][keep], ev[keep], ce[keep], tuple(causes), weighted
+    )
+
+
+def stratum_codes(strata, n: int, compress: bool = True) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (0..S-1, in sorted label order) and labels of the strata.
+
+    ``strata`` is ``None``, one array-like of labels, or a DataFrame of several
+    columns (labels then form a ``MultiIndex``). Categorical columns are coded
+    without hashing. With ``compress=False`` the labels are the full product
+    of the columns' levels (some may be empty; drop them from the risk table
+    with :meth:`RiskTable.drop_empty`), which saves passes over the rows.
+    """
+    if strata is None:
+        return np.zeros(n, dtype=np.int64), pd.Index(["all"])
+    if isinstance(strata, pd.DataFrame):
+        columns = [strata[c] for c in strata.columns]
+    else:
+        columns = [strata if isinstance(strata, pd.Series) else pd.Series(np.asarray(strata))]
+    codes_list, levels = [], []
+    for col in columns:
+        name = col.name if isinstance(strata, pd.DataFrame) else getattr(strata, "name", None)
+        codes, labels = _column_codes(col, n, str(name) if name is not None else "strata", compress)
+        codes_list.append(codes)
+        levels.append(labels)
+    if len(columns) == 1:
+        return codes_list[0].astype(np.int64, copy=False), pd.Index(levels[0], name=columns[0].name)
+    sizes = [len(lv) for lv in levels]
+    combined = codes_list[0].astype(np.int64)
+    for codes, size in zip(codes_list[1:], sizes[1:], strict=True):
+        combined *= size
+        combined += codes
+    total = int(np.prod(sizes, dtype=np.float64))
+    if not compress and total <= 100_000:
+        index = pd.MultiIndex.from_product(levels, names=[c.name for c in columns])
+        return combined, index
+    if total <= max(4 * n, 1_000_000):
+        used = np.flatnonzero(np.bincount(combined, minlength=total))
+        lookup = np.full(total, -1, dtype=np.int64)
+        lookup[used] = np.arange(used.size)
+        codes = lookup[combined]
+    else:
+        used, codes = np.unique(combined, return_inverse=True)
+    parts = np.unravel_index(used, sizes)
+    index = pd.MultiIndex.from_arrays(
+        [lv.take(p) for lv, p in zip(levels, parts, strict=True)],
+        names=[c.name for c in columns],
+    )
+    return codes.astype(np.int64, copy=False), index
+
+
+def _column_codes(
+    col: pd.Series, n: int, name: str, compress: bool = True
+) -> tuple[np.ndarray, pd.Index]:
+    if col.shape[0] != n:
+        raise ArgumentError(f"{name} has {col.shape[0]} values but time has {n}")
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        cats = col.cat.categories
+    elif col.dtype.kind in "iub" and n:
+        values = col.to_numpy()
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= max(n, 1_000_000):
+            codes, cats = (values - lo).astype(np.int64), pd.RangeIndex(lo, hi + 1)
+        else:
+            codes, cats = pd.factorize(values, sort=True)
+    else:
+        codes, cats = pd.factorize(col.to_numpy(), sort=True, use_na_sentinel=True)
+    if n and codes.min() < 0:
+        bad = np.flatnonzero(codes < 0)
+        raise ArgumentError(
+            f"stratum column {name} is missing in {bad.size} rows (rows "
+            f"{', '.join(map(str, bad[:5]))}); drop those rows or give them a value"
+        )
+    if compress:
+        used = np.bincount(codes, minlength=len(cats)) > 0
+        if not used.all():
+            lookup = np.cumsum(used) - 1
+            codes, cats = lookup[codes], cats[used]
+    return codes, pd.Index(cats, name=col.name)
+
+
+def build_risk_table(
+    time: np.ndarray,
+    cause: np.ndarray,
+    weights: np.ndarray | None,
+    stratum: np.ndarray,
+    labels: pd.Index,
+    causes: tuple[int, ...] | None = None,
+    overwrite_stratum: bool = False,
+) -> RiskTable:
+    """Build a risk table from checked arrays (internal; see :func:`risk_table`).
+
+    With ``overwrite_stratum`` the int64 ``stratum`` array is reused as
+    scratch space for the cell codes (saves an allocation on large data).
+    """
+    n_strata = len(labels)
+    if causes is None:
+        causes = tuple(int(c) for c in np.unique(cause) if c > 0) or (1,)
+    n_kinds = len(causes) + 1
+    if causes == tuple(range(1, n_kinds)):
+        kind = cause
+        if kind.size and kind.max() >= n_kinds:
+            raise ArgumentError(f"cause codes beyond {causes} are present")
+    else:
+        lookup = np.full(int(max(causes)) + 1, -1, dtype=np.int64)
+        lookup[0] = 0
+        lookup[list(causes)] = np.arange(1, n_kinds)
+        kind = lookup[np.minimum(cause, lookup.size - 1)]
+        kind[cause >= lookup.size] = -1
+        if (kind < 0).any():
+            raise ArgumentError(f"cause codes outside {causes} are present")
+    if time.dtype.kind == "i":
+        t_min, t_max = int(time.min()), int(time.max())
+        grid_times = None
+        n_times = t_max - t_min + 1
+        t_idx = time - t_min if t_min else time
+    else:
+        grid_times, t_idx = np.unique(time, return_inverse=True)
+        n_times = grid_times.shape[0]
+    cells = n_strata * n_times * n_kinds
+    if cells <= _MAX_DENSE_CELLS and (cells <= 8 * time.shape[0] + 1_000_000):
+        if n_strata > 1:
+            ok = overwrite_stratum and stratum.dtype == np.int64 and stratum.flags.writeable
+            code = stratum if ok else stratum.astype(np.int64)
+            code *= n_times
+            code += t_idx
+        else:
+            code = t_idx.astype(np.int64)
+        if n_kinds > 1:
+            code *= n_kinds
+            code += kind
+        counts = np.bincount(code, weights=weights, minlength=cells).astype(np.float64, copy=False)
+        counts = counts.reshape(n_strata * n_times, n_kinds)
+        rows = np.flatnonzero(counts.sum(axis=1) > 0)
+        row_times = rows % n_times
+        row_times = row_times + t_min if grid_times is None else grid_times[row_times]
+        return RiskTable(
+            labels,
+            rows // n_times,
+            row_times,
+            counts[rows, 1:],
+            counts[rows, 0],
+            causes,
+            weights is not None,
+        )
+    cell, inverse = np.unique((stratum * n_times + t_idx) * n_kinds + kind, return_inverse=True)
+    counts = np.bincount(inverse, weights=weights, minlength=cell.shape[0])
+    row_code = cell // n_kinds
+    rows, first = np.unique(row_code, return_inverse=True)
+    table = np.zeros((rows.shape[0], n_kinds))
+    np.add.at(table, (first, cell % n_kinds), counts)
+    keep = table.sum(axis=1) > 0
+    rows, table = rows[keep], table[keep]
+    row_times = rows % n_times
+    row_times = row_times + t_min if grid_times is None else grid_times[row_times]
+    return RiskTable(
+        labels, rows // n_times, row_times, table[:, 1:], table[:, 0], causes, weights is not None
+    )
+
+
+def risk_table(time, event_or_cause, weights=None, strata=None) -> RiskTable:
+    """Count at risk, events by cause and censored per stratum and distinct time.
+
+    Parameters
+    ----------
+    time : array-like
+        Non-negative follow-up times (integer days, or any numbers).
+    event_or_cause : array-like
+        0 = censored; 1 = event; for competing risks 1, 2, ... = cause.
+    weights : array-like, optional
+        Non-negative frequency weights; rows with weight 0 are dropped.
+    strata : array-like or DataFrame, optional
+        Stratum labels, one column or several.
+
+    Returns
+    -------
+    RiskTable
+
+    Examples
+    --------
+    >>> rt = risk_table([2, 2, 5, 7], [1, 2, 0, 1], strata=["a", "a", "b", "b"])
+    >>> rt.to_frame()["n_at_risk"].tolist()
+    [2.0, 2.0, 1.0]
+    """
+    t = check_time(time)
+    n = t.shape[0]
+    cause = check_cause(event_or_cause, n, "event_or_cause")
+    w = check_weights(weights, n)
+    codes, labels = stratum_codes(strata, n)
+    return build_risk_table(t, cause, w, codes, labels)

@@ -1,0 +1,113 @@
+"""Property-based checks of the non-parametric estimators (hypothesis, lifelines as oracle)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lifelines import KaplanMeierFitter
+
+from recidive.estimation.kaplan_meier import kaplan_meier
+from recidive.estimation.logrank import logrank_test
+from recidive.estimation.rates import survival_rates
+from recidive.estimation.risk_table import risk_table
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def survival_data(draw, min_size=1, max_size=40):
+    n = draw(st.integers(min_size, max_size))
+    time = draw(st.lists(st.integers(0, 12), min_size=n, max_size=n))
+    event = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+    weight = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    group = draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    return pd.DataFrame({"time": time, "event": event, "weight": weight, "group": group})
+
+
+def _expand(df):
+    return df.loc[df.index.repeat(df.weight)].reset_index(drop=True)
+
+
+@SETTINGS
+@given(survival_data())
+def test_km_equals_lifelines(df):
+    km = kaplan_meier(df.time, df.event).to_frame()
+    kmf = KaplanMeierFitter().fit(df.time, df.event)
+    surv = kmf.survival_function_.iloc[:, 0].reindex(km.time).to_numpy()
+    np.testing.assert_allclose(km.survival, surv, atol=1e-12)
+    ci = kmf.confidence_interval_.reindex(km.time).to_numpy()
+    inside = (km.survival > 0) & (km.survival < 1)
+    np.testing.assert_allclose(km.ci_lower[inside], ci[inside.to_numpy(), 0], atol=1e-10)
+    np.testing.assert_allclose(km.ci_upper[inside], ci[inside.to_numpy(), 1], atol=1e-10)
+
+
+@SETTINGS
+@given(survival_data(), st.sampled_from(["log-log", "log", "plain"]), st.randoms())
+def test_km_invariants(df, conf_type, rnd):
+    km = kaplan_meier(df.time, df.event, conf_type=conf_type).to_frame()
+    s = km.survival.to_numpy()
+    assert ((s >= 0) & (s <= 1)).all()
+    assert (np.diff(s) <= 1e-15).all()
+    assert (np.diff(km.n_at_risk) <= 0).all()
+    ok = km.ci_lower.notna()
+    assert (km.ci_lower[ok] <= s[ok] + 1e-12).all() and (s[ok] <= km.ci_upper[ok] + 1e-12).all()
+    order = list(range(len(df)))
+    rnd.shuffle(order)
+    shuffled = df.iloc[order]
+    pd.testing.assert_frame_equal(
+        kaplan_meier(shuffled.time, shuffled.event, conf_type=conf_type).to_frame(), km
+    )
+
+
+@SETTINGS
+@given(survival_data())
+def test_frequency_weights_equal_expanded_data(df):
+    big = _expand(df)
+    if big.empty:
+        return
+    km_w = kaplan_meier(df.time, df.event, df.weight).to_frame()
+    km_x = kaplan_meier(big.time, big.event).to_frame()
+    pd.testing.assert_frame_equal(km_w, km_x, atol=1e-12, check_dtype=False)
+    rt_w = risk_table(df.time, df.event, df.weight, strata=df.group).to_frame()
+    rt_x = risk_table(big.time, big.event, strata=big.group).to_frame()
+    pd.testing.assert_frame_equal(rt_w, rt_x, check_dtype=False)
+    r_w = survival_rates(
+        df, "time", "event", by=["group"], horizons=(2 / 365.25, 5 / 365.25), weights="weight"
+    ).to_frame()
+    r_x = survival_rates(
+        big, "time", "event", by=["group"], horizons=(2 / 365.25, 5 / 365.25)
+    ).to_frame()
+    pd.testing.assert_frame_equal(r_w, r_x, atol=1e-12, check_dtype=False)
+    if big.group.nunique() > 1:
+        lw = logrank_test(df.time, df.event, df.group, df.weight)
+        lx = logrank_test(big.time, big.event, big.group)
+        assert lw.statistic == pytest.approx(lx.statistic, rel=1e-9, abs=1e-12)
+
+
+@SETTINGS
+@given(survival_data(), survival_data())
+def test_risk_tables_add_like_concatenated_data(a, b):
+    whole = pd.concat([a, b], ignore_index=True)
+    summed = risk_table(a.time, a.event, strata=a.group) + risk_table(
+        b.time, b.event, strata=b.group
+    )
+    direct = risk_table(whole.time, whole.event, strata=whole.group)
+    pd.testing.assert_frame_equal(summed.to_frame(), direct.to_frame(), check_dtype=False)
+
+
+@SETTINGS
+@given(survival_data())
+def test_float_times_give_the_same_table_as_integer_times(df):
+    a = risk_table(df.time, df.event, strata=df.group).to_frame()
+    b = risk_table(df.time.astype(float), df.event, strata=df.group).to_frame()
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_all_censored_and_single_row():
+    km = kaplan_meier([3, 5, 5], [0, 0, 0]).to_frame()
+    assert (km.survival == 1).all() and km.ci_lower.isna().all()  # log-log undefined at S = 1
+    one = kaplan_meier([4], [1])
+    assert one.to_frame().survival.tolist() == [0.0]
+    assert np.isnan(one.to_frame().std_err[0])
+    assert one.median_ == 4.0
