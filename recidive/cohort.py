@@ -1,3 +1,477 @@
-"""Placeholder: being written."""
-Cohort = None
-build_cohort = None
+"""``build_cohort``: from a validated registry to one survival record per person.
+
+The policy lives in :class:`recidive.CohortRules`; this module applies it, in
+vectorised numpy (no loop over persons), and accounts for every person and every
+case row that came in (``Cohort.attrition``).
+
+Definitions (DESIGN section 3)
+    *Start* of follow-up: ``index_release_date`` where there is one, else
+    ``index_disposal_date`` (``rules.start="disposal"``: always the disposal date).
+    *End*: the cut-off minus ``registration_lag_days``, or earlier at death or
+    emigration when the rules censor there; ``end_reason`` is ``death`` or
+    ``emigration`` when that date is on or before the cut-off end (death wins a tie).
+    A person whose start is on or after the end (released after the cut-off, died or
+    emigrated before release), or who has no day at risk outside detention, is
+    excluded and counted in the attrition.
+    *Counted case rows*: a crime (if ``crimes_only``), a disposal not in
+    ``excluded_disposals``, an offence date strictly after the start and on or before
+    the end of follow-up. A case is dated by the earliest offence date among its
+    counted rows (``case_date``) and holds the offence categories and the largest
+    statutory maximum of those rows.
+    *Criteria*: the first counted case of the person (``general``), the first counted
+    case holding an offence of a category (one criterion per category; they overlap),
+    the first counted case with a statutory maximum of at least
+    ``serious_min_penalty_years`` (``serious``) or ``very_serious_min_penalty_years``.
+    *Days* are whole days between dates; with ``remove_detention_time`` the days in
+    detention (a detention covers the days ``[start, end)``) between the start and
+    the event or end are not at risk and are left out.
+    *Age* at the index offence: ``age_at_index`` is days / 365.25; the age bands use
+    completed years (a person is 23 from their 23rd birthday on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from recidive import schema
+from recidive.errors import ArgumentError
+from recidive.registry import Registry
+from recidive.rules import CohortRules
+from recidive.validation import positions
+
+_NEVER = np.int64(10**7)  # a day number later than any date pandas can hold
+_END_REASONS = ("cut_off", "death", "emigration")
+_BASE_COLUMNS = (
+    "person_id",
+    "sex",
+    "birth_date",
+    "age_at_index",
+    "age_band",
+    "age_group",
+    "exploitation_form",
+    "prior_cases",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "followup_days",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Cohort:
+    """One survival record per analysed person, with the attrition that led to it.
+
+    Made by :func:`build_cohort`; see ``docs/internals.md`` (Contract: ``Cohort``).
+
+    Attributes
+    ----------
+    persons : pandas.DataFrame
+        One row per analysed person: ``person_id, sex, birth_date, age_at_index,
+        age_band, age_group, exploitation_form, prior_cases, start_date, end_date,
+        end_reason, followup_days`` and for each criterion ``c`` ``{c}_days`` (int64)
+        and ``{c}_event`` (int8, 1 = event).
+    attrition : pandas.DataFrame
+        ``table, step, n_before, n_after, n_excluded, reason``: for ``persons`` and for
+        ``cases`` a ``read`` row and one row per exclusion step, in this order (steps
+        of rules that are off are left out). Persons: ``died_before_start``,
+        ``emigrated_before_start``, ``start_after_end``, ``no_time_at_risk``. Cases:
+        ``person_excluded``, ``not_a_crime``, ``disposal_not_counting``,
+        ``offence_before_start``, ``offence_after_end``. ``reason`` is English text;
+        translate by ``step``.
+    cases : pandas.DataFrame
+        The counted case rows, with ``start_date``, ``case_date`` and ``days`` (days at
+        risk from the start to ``case_date``).
+    rules : CohortRules
+    cutoff_date : pandas.Timestamp
+        The data cut-off used (before any registration lag).
+    fingerprint : str
+        The registry's fingerprint.
+    criteria : tuple of str
+    """
+
+    persons: pd.DataFrame
+    attrition: pd.DataFrame
+    cases: pd.DataFrame
+    rules: CohortRules
+    cutoff_date: pd.Timestamp
+    fingerprint: str
+    criteria: tuple[str, ...]
+
+    def survival_frame(self, criterion: str = "general") -> pd.DataFrame:
+        """The person covariates plus ``days`` and ``event`` for one criterion.
+
+        Examples
+        --------
+        >>> import recidive as rc
+        >>> from recidive.cohort import _example_registry
+        >>> cohort = rc.build_cohort(_example_registry())
+        >>> cohort.survival_frame("general")[["person_id", "days", "event"]]
+           person_id  days  event
+        0          1    60      1
+        1          2  2010      0
+        """
+        self._check_criterion(criterion)
+        frame = self.persons.loc[:, list(_BASE_COLUMNS)]
+        frame["days"] = self.persons[f"{criterion}_days"]
+        frame["event"] = self.persons[f"{criterion}_event"]
+        return frame
+
+    def survival_long(self, criteria: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Survival frames of several criteria stacked, with a leading ``criterion`` column.
+
+        Examples
+        --------
+        >>> import recidive as rc
+        >>> from recidive.cohort import _example_registry
+        >>> cohort = rc.build_cohort(_example_registry())
+        >>> long = cohort.survival_long(["general", "property"])
+        >>> long[["criterion", "person_id", "days", "event"]]
+          criterion  person_id  days  event
+        0   general          1    60      1
+        1   general          2  2010      0
+        2  property          1    60      1
+        3  property          2  2010      0
+        """
+        criteria = self.criteria if criteria is None else tuple(criteria)
+        if isinstance(criteria, str):
+            criteria = (criteria,)
+        frames = [self.survival_frame(c) for c in criteria]
+        long = pd.concat(frames, ignore_index=True) if frames else self.survival_frame()[:0]
+        names = np.repeat(np.arange(len(criteria)), len(self.persons))
+        long.insert(0, "criterion", pd.Categorical.from_codes(names, categories=list(criteria)))
+        return long
+
+    def _check_criterion(self, criterion: str) -> None:
+        if criterion not in self.criteria:
+            raise ArgumentError(
+                f"criterion {criterion!r} is not in this cohort; use one of "
+                f"{', '.join(self.criteria)} (or add it to CohortRules.criteria)"
+            )
+
+
+def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort:
+    """Apply cohort rules to a registry: start, end, counted reoffences, criteria.
+
+    Parameters
+    ----------
+    registry : Registry
+        Validated registry tables.
+    rules : CohortRules, optional
+        The policy; ``CohortRules()`` (the Dutch standard) when omitted.
+
+    Returns
+    -------
+    Cohort
+
+    Raises
+    ------
+    recidive.errors.ArgumentError
+        When ``rules.cutoff_date`` is later than the registry's own cut-off.
+
+    Examples
+    --------
+    >>> import recidive as rc
+    >>> from recidive.cohort import _example_registry
+    >>> cohort = rc.build_cohort(_example_registry())
+    >>> cohort.persons[["person_id", "start_date", "end_date", "followup_days"]]
+       person_id start_date   end_date  followup_days
+    0          1 2016-01-01 2020-12-31           1826
+    1          2 2015-07-01 2020-12-31           2010
+    >>> print(cohort.attrition[["table", "step", "n_excluded"]].to_string(index=False))
+      table                   step  n_excluded
+    persons                   read           0
+    persons      died_before_start           0
+    persons emigrated_before_start           0
+    persons        start_after_end           0
+      cases                   read           0
+      cases        person_excluded           0
+      cases            not_a_crime           0
+      cases  disposal_not_counting           1
+      cases   offence_before_start           1
+      cases      offence_after_end           0
+    """
+    rules = CohortRules() if rules is None else rules
+    if not isinstance(registry, Registry):
+        raise ArgumentError(f"registry must be a recidive.Registry, not {type(registry).__name__}")
+    if not isinstance(rules, CohortRules):
+        raise ArgumentError(f"rules must be a recidive.CohortRules, not {type(rules).__name__}")
+    cutoff = _cutoff(registry, rules)
+    persons, cases, detentions = registry._persons, registry._cases, registry._detentions
+    attrition: list[tuple] = []
+
+    # persons: start, end, end reason, exclusion
+    start = _day(persons["index_disposal_date"])
+    if rules.start == "release":
+        release = _day(persons["index_release_date"], missing=-_NEVER)
+        start = np.where(release > -_NEVER, release, start)
+    end = np.full(len(persons), _day_of(cutoff) - rules.registration_lag_days)
+    reason = np.zeros(len(persons), dtype=np.int8)
+    for code, column, on in (
+        (2, "emigration_date", rules.censor_at_emigration),
+        (1, "death_date", rules.censor_at_death),
+    ):
+        if on:
+            date = _day(persons[column], missing=_NEVER)
+            reason = np.where(date <= end, code, reason).astype(np.int8)
+            end = np.minimum(end, date)
+    detained = _Detentions(
+        detentions, persons["person_id"], start, end, rules.remove_detention_time
+    )
+    followup = (end - start) - detained.before(np.arange(len(persons)), end)
+    keep = np.ones(len(persons), dtype=bool)
+    attrition.append(
+        ("persons", "read", len(persons), len(persons), "persons read from the registry")
+    )
+    no_followup = end <= start
+    steps = []
+    if rules.censor_at_death:
+        steps.append(
+            (
+                "died_before_start",
+                no_followup & (reason == 1),
+                "died on or before the start of follow-up",
+            )
+        )
+    if rules.censor_at_emigration:
+        steps.append(
+            (
+                "emigrated_before_start",
+                no_followup & (reason == 2),
+                "emigrated on or before the start of follow-up",
+            )
+        )
+    steps.append(
+        (
+            "start_after_end",
+            no_followup,
+            "start of follow-up on or after the cut-off (minus registration lag)",
+        )
+    )
+    if rules.remove_detention_time:
+        steps.append(("no_time_at_risk", followup <= 0, "no day at risk outside detention"))
+    for step, drop, text in steps:
+        attrition.append(_step("persons", step, keep, drop, text))
+        keep &= ~drop
+
+    # cases: which rows count
+    pos = positions(persons["person_id"], cases["person_id"])
+    offence = _day(cases["offence_date"])
+    counted = np.ones(len(cases), dtype=bool)
+    attrition.append(("cases", "read", len(cases), len(cases), "case rows read from the registry"))
+    steps = [("person_excluded", ~keep[pos], "person excluded")]
+    if rules.crimes_only:
+        steps.append(("not_a_crime", ~cases["is_crime"].to_numpy(), "not a crime"))
+    if rules.excluded_disposals:
+        steps.append(
+            (
+                "disposal_not_counting",
+                cases["disposal"].isin(rules.excluded_disposals).to_numpy(),
+                f"disposal does not count ({'/'.join(rules.excluded_disposals)})",
+            )
+        )
+    steps.append(
+        ("offence_before_start", offence <= start[pos], "offence on or before start of follow-up")
+    )
+    steps.append(("offence_after_end", offence > end[pos], "offence after end of follow-up"))
+    for step, drop, text in steps:
+        attrition.append(_step("cases", step, counted, drop, text))
+        counted &= ~drop
+
+    # counted cases: dated by their earliest counted offence
+    kept = cases.loc[counted].reset_index(drop=True)
+    kpos = pos[counted]
+    case_day = _case_day(kpos, kept["case_id"], offence[counted])
+    order = np.lexsort((case_day, kpos))
+    persons_out = _person_frame(persons, rules, start, end, reason, followup, keep)
+    for criterion in rules.criteria:
+        rows = _criterion_rows(criterion, kept, rules)[order]
+        first = _first_day(kpos[order][rows], case_day[order][rows], len(persons))
+        event = first <= end
+        when = np.where(event, first, end)
+        days = (when - start) - detained.before(np.arange(len(persons)), when)
+        persons_out[f"{criterion}_days"] = days[keep].astype(np.int64)
+        persons_out[f"{criterion}_event"] = event[keep].astype(np.int8)
+
+    kept["start_date"] = _date(start[kpos])
+    kept["case_date"] = _date(case_day)
+    kept["days"] = ((case_day - start[kpos]) - detained.before(kpos, case_day)).astype(np.int64)
+    return Cohort(
+        persons=persons_out,
+        attrition=pd.DataFrame(
+            attrition, columns=["table", "step", "n_before", "n_after", "reason"]
+        ).assign(n_excluded=lambda f: f["n_before"] - f["n_after"])[
+            ["table", "step", "n_before", "n_after", "n_excluded", "reason"]
+        ],
+        cases=kept,
+        rules=rules,
+        cutoff_date=cutoff,
+        fingerprint=registry.fingerprint,
+        criteria=tuple(rules.criteria),
+    )
+
+
+class _Detentions:
+    """Days in detention in ``[start, t)`` per person, by binary search."""
+
+    def __init__(self, detentions, ids, start, end, active: bool) -> None:
+        self.active = active and len(detentions) > 0
+        if not self.active:
+            return
+        pos = positions(ids, detentions["person_id"])
+        lo = np.maximum(_day(detentions["start"]), start[pos])
+        hi = np.minimum(_day(detentions["end"]), end[pos])
+        inside = lo < hi
+        pos, lo, hi = pos[inside], lo[inside], hi[inside]
+        order = np.lexsort((lo, pos))
+        self.pos, self.lo, self.hi = pos[order], lo[order], hi[order]
+        self.key = self.pos * (2 * _NEVER) + self.lo
+        length = self.hi - self.lo
+        total = np.cumsum(length)
+        first = np.r_[True, self.pos[1:] != self.pos[:-1]] if len(pos) else np.zeros(0, bool)
+        # days detained in this person's earlier detentions
+        self.before_row = total - length - np.maximum.accumulate(np.where(first, total - length, 0))
+
+    def before(self, pos: np.ndarray, day: np.ndarray) -> np.ndarray:
+        if not self.active or len(self.pos) == 0:
+            return np.zeros(len(pos), dtype=np.int64)
+        i = np.searchsorted(self.key, pos * (2 * _NEVER) + day, side="left") - 1
+        j = np.maximum(i, 0)
+        same = (i >= 0) & (self.pos[j] == pos)
+        inside = np.minimum(self.hi[j], day) - self.lo[j]
+        return np.where(same, self.before_row[j] + inside, 0).astype(np.int64)
+
+
+def _case_day(pos: np.ndarray, case_id: pd.Series, day: np.ndarray) -> np.ndarray:
+    """The earliest day among the rows of each (person, case), for every row."""
+    if len(day) == 0:
+        return day
+    case = pd.factorize(case_id)[0]
+    order = np.lexsort((case, pos))
+    p, c = pos[order], case[order]
+    head = np.flatnonzero(np.r_[True, (p[1:] != p[:-1]) | (c[1:] != c[:-1])])
+    first = np.minimum.reduceat(day[order], head)
+    out = np.empty_like(day)
+    out[order] = np.repeat(first, np.diff(np.r_[head, len(day)]))
+    return out
+
+
+def _criterion_rows(criterion: str, cases: pd.DataFrame, rules: CohortRules) -> np.ndarray:
+    if criterion == "general":
+        return np.ones(len(cases), dtype=bool)
+    if criterion == "serious":
+        return (cases["max_penalty_years"] >= rules.serious_min_penalty_years).to_numpy()
+    if criterion == "very_serious":
+        return (cases["max_penalty_years"] >= rules.very_serious_min_penalty_years).to_numpy()
+    return (cases["offence_category"] == criterion).to_numpy()
+
+
+def _first_day(pos: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
+    """Earliest day per person, rows sorted by (pos, day); _NEVER where none."""
+    first = np.full(n, _NEVER, dtype=np.int64)
+    if len(pos):
+        head = np.r_[True, pos[1:] != pos[:-1]]
+        first[pos[head]] = day[head]
+    return first
+
+
+def _person_frame(persons, rules, start, end, reason, followup, keep) -> pd.DataFrame:
+    p = persons.loc[keep]
+    birth, offence = p["birth_date"], p["index_offence_date"]
+    days_old = (_day(offence) - _day(birth)).astype(np.float64)
+    years = offence.dt.year - birth.dt.year
+    before_birthday = (offence.dt.month < birth.dt.month) | (
+        (offence.dt.month == birth.dt.month) & (offence.dt.day < birth.dt.day)
+    )
+    completed = (years - before_birthday.astype(int)).to_numpy()
+    bins = [-np.inf, *rules.age_breaks, np.inf]
+    out = pd.DataFrame(
+        {
+            "person_id": p["person_id"].to_numpy(),
+            "sex": p["sex"].to_numpy(),
+            "birth_date": birth.to_numpy(),
+            "age_at_index": days_old / schema.DAYS_PER_YEAR,
+            "age_band": pd.cut(completed, bins, right=False, labels=list(rules.age_labels)),
+            "age_group": pd.cut(
+                completed,
+                [-np.inf, rules.monitor_age_cut, np.inf],
+                right=False,
+                labels=list(rules.age_group_labels),
+            ),
+            "exploitation_form": p["exploitation_form"].to_numpy(),
+            "prior_cases": p["prior_cases"].to_numpy(),
+            "start_date": _date(start[keep]),
+            "end_date": _date(end[keep]),
+            "end_reason": pd.Categorical.from_codes(reason[keep], categories=list(_END_REASONS)),
+            "followup_days": followup[keep].astype(np.int64),
+        }
+    )
+    for column in ("sex", "exploitation_form"):
+        out[column] = out[column].astype(persons[column].dtype)
+    return out
+
+
+def _cutoff(registry: Registry, rules: CohortRules) -> pd.Timestamp:
+    own = registry.cutoff_date
+    if rules.cutoff_date is None:
+        return own if own is not None else registry.latest_date
+    if own is not None and rules.cutoff_date > own:
+        raise ArgumentError(
+            f"cutoff_date {rules.cutoff_date.date()} is after the registry's data cut-off "
+            f"{own.date()}; choose a date on or before it"
+        )
+    return rules.cutoff_date
+
+
+def _step(table, step, current, drop, text):
+    before = int(current.sum())
+    after = int((current & ~drop).sum())
+    return (table, step, before, after, text)
+
+
+def _day(dates: pd.Series, missing: np.int64 | None = None) -> np.ndarray:
+    """Whole days since 1970-01-01 as int64; NaT becomes ``missing``."""
+    values = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    days = values.astype(np.int64)
+    if missing is not None:
+        days = np.where(np.isnat(values), missing, days)
+    return days
+
+
+def _day_of(stamp: pd.Timestamp) -> np.int64:
+    return np.datetime64(stamp.date(), "D").astype(np.int64)
+
+
+def _date(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[D]").astype("datetime64[ns]")
+
+
+def _example_registry() -> Registry:
+    """Two persons and three case rows, for the docstring examples."""
+    persons = pd.DataFrame(
+        {
+            "person_id": [1, 2],
+            "sex": ["M", "F"],
+            "birth_date": ["1990-01-01", "1985-05-05"],
+            "index_offence_date": ["2015-01-01", "2015-02-01"],
+            "index_disposal_date": ["2015-06-01", "2015-07-01"],
+            "index_release_date": ["2016-01-01", None],
+            "exploitation_form": ["arbeid", "crimineel"],
+            "prior_cases": [0, 3],
+        }
+    )
+    cases = pd.DataFrame(
+        {
+            "person_id": [1, 2, 2],
+            "case_id": ["a", "b", "c"],
+            "offence_date": ["2016-03-01", "2015-06-01", "2017-01-01"],
+            "disposal_date": ["2016-09-01", "2015-09-01", "2017-03-01"],
+            "disposal": ["conviction", "conviction", "acquittal"],
+            "offence_category": ["property", "violence", "drugs"],
+            "max_penalty_years": [4.0, 2.0, 12.0],
+            "is_crime": [True, True, True],
+        }
+    )
+    return Registry(persons, cases, cutoff_date="2020-12-31")

@@ -1,2 +1,248 @@
-"""Placeholder: being written."""
-Registry = None
+"""``Registry``: the validated registry tables (persons, cases, detentions).
+
+Reads CSV, Parquet or DataFrames, passes them through the one validation gateway
+(:func:`recidive.validation.validate_tables`) and keeps the normalised tables with a
+fingerprint for provenance. See ``recidive.validation`` for the normalised dtypes
+and for what is an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recidive import schema
+from recidive.errors import ArgumentError, ValidationError
+from recidive.validation import validate_tables
+
+TableSource = pd.DataFrame | str | PathLike
+_PARQUET = (".parquet", ".pq", ".parq")
+_ID_COLUMNS = {"person_id": str, "case_id": str}
+
+
+class Registry:
+    """Pseudonymised judicial records: the ``persons``, ``cases`` and ``detentions`` tables.
+
+    Parameters
+    ----------
+    persons, cases : pandas.DataFrame
+        The tables of DESIGN section 2 (columns in ``recidive.schema``).
+    detentions : pandas.DataFrame, optional
+        Detention periods (``person_id``, ``start``, ``end``); None if not available.
+    cutoff_date : date-like, optional
+        The data cut-off: the date up to which the registry is complete.
+
+    Attributes
+    ----------
+    persons, cases, detentions : pandas.DataFrame
+        Validated, normalised copies (ids as strings, dates as ``datetime64[ns]``,
+        code lists as categoricals). ``detentions`` is an empty, typed table when none
+        was given.
+    cutoff_date : pandas.Timestamp or None
+        The data cut-off as given.
+    latest_date : pandas.Timestamp
+        The latest date in any table: the cut-off a cohort uses when neither the rules
+        nor the registry give one.
+    fingerprint : str
+        16 hex digits of a sha256 over the normalised tables; it does not depend on the
+        order of the rows.
+
+    Raises
+    ------
+    recidive.errors.ValidationError
+        When a table breaks the data contract (see ``recidive.validation``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from recidive import Registry
+    >>> persons = pd.DataFrame({"person_id": [1, 2], "sex": ["M", "F"],
+    ...     "birth_date": ["1990-01-01", "1985-05-05"],
+    ...     "index_offence_date": ["2015-01-01", "2015-02-01"],
+    ...     "index_disposal_date": ["2015-06-01", "2015-07-01"],
+    ...     "index_release_date": ["2016-01-01", None],
+    ...     "exploitation_form": ["arbeid", "crimineel"], "prior_cases": [0, 3]})
+    >>> cases = pd.DataFrame({"person_id": [1], "case_id": ["c1"],
+    ...     "offence_date": ["2016-03-01"], "disposal_date": ["2016-09-01"],
+    ...     "disposal": ["conviction"], "offence_category": ["property"],
+    ...     "max_penalty_years": [4.0], "is_crime": [True]})
+    >>> reg = Registry(persons, cases, cutoff_date="2020-12-31")
+    >>> len(reg.persons), len(reg.cases), len(reg.detentions), reg.cutoff_date.year
+    (2, 1, 0, 2020)
+    >>> len(reg.fingerprint)
+    16
+    """
+
+    def __init__(
+        self,
+        persons: pd.DataFrame,
+        cases: pd.DataFrame,
+        detentions: pd.DataFrame | None = None,
+        cutoff_date: object = None,
+    ) -> None:
+        self._cutoff_date = _check_cutoff(cutoff_date)
+        self._persons, self._cases, self._detentions = validate_tables(persons, cases, detentions)
+        self._fingerprint = _fingerprint(self._persons, self._cases, self._detentions)
+
+    @classmethod
+    def from_files(
+        cls,
+        persons: TableSource,
+        cases: TableSource,
+        detentions: TableSource | None = None,
+        cutoff_date: object = None,
+    ) -> Registry:
+        """Read the tables from CSV (comma-separated, UTF-8) or Parquet files.
+
+        Each argument may also be a DataFrame. A file is Parquet when its name ends in
+        ``.parquet``, ``.pq`` or ``.parq`` or when it starts with Parquet's magic bytes;
+        otherwise it is read as CSV. Id columns are read as text, so ``0012`` stays
+        ``0012``.
+
+        Raises
+        ------
+        recidive.errors.ValidationError
+            For a file that does not exist or is not a readable table, and for every
+            rule of the data contract.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from recidive import Registry
+        >>> tmp = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (tmp / "p.csv").write_text("person_id;sex\\n1;M\\n")
+        >>> _ = (tmp / "c.csv").write_text("person_id,case_id\\n1,c1\\n")
+        >>> Registry.from_files(persons=tmp / "p.csv", cases=tmp / "c.csv")
+        Traceback (most recent call last):
+        ...
+        recidive.errors.ValidationError: persons has one column named 'person_id;sex': the file looks separated by ';'; use comma-separated values (or read the file with pandas.read_csv(path, sep=';') and pass the DataFrame)
+        """
+        return cls(
+            read_table(persons, "persons"),
+            read_table(cases, "cases"),
+            None if detentions is None else read_table(detentions, "detentions"),
+            cutoff_date=cutoff_date,
+        )
+
+    @property
+    def persons(self) -> pd.DataFrame:
+        """The persons table (a copy)."""
+        return self._persons.copy()
+
+    @property
+    def cases(self) -> pd.DataFrame:
+        """The cases table, one row per (case, offence) (a copy)."""
+        return self._cases.copy()
+
+    @property
+    def detentions(self) -> pd.DataFrame:
+        """The detentions table (a copy; empty and typed when none was given)."""
+        return self._detentions.copy()
+
+    @property
+    def cutoff_date(self) -> pd.Timestamp | None:
+        """The data cut-off given at construction, or None."""
+        return self._cutoff_date
+
+    @property
+    def latest_date(self) -> pd.Timestamp:
+        """The latest date in any date column of any table."""
+        latest = []
+        for frame, spec in (
+            (self._persons, schema.PERSONS),
+            (self._cases, schema.CASES),
+            (self._detentions, schema.DETENTIONS),
+        ):
+            latest.extend(frame[c].max() for c in spec.date_columns if c != "birth_date")
+        return max(d for d in latest if pd.notna(d))
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits of a sha256 over the normalised tables (row order does not matter)."""
+        return self._fingerprint
+
+    def __repr__(self) -> str:
+        cutoff = "None" if self._cutoff_date is None else self._cutoff_date.date().isoformat()
+        return (
+            f"Registry(persons={len(self._persons)}, cases={len(self._cases)}, "
+            f"detentions={len(self._detentions)}, cutoff_date={cutoff}, "
+            f"fingerprint={self._fingerprint!r})"
+        )
+
+
+def read_table(source: TableSource | None, table: str) -> pd.DataFrame | None:
+    """Read one registry table from a DataFrame, CSV or Parquet file (not yet validated).
+
+    Raises
+    ------
+    recidive.errors.ValidationError
+        When the file does not exist or cannot be read as a table.
+    """
+    if source is None or isinstance(source, pd.DataFrame):
+        return source
+    if not isinstance(source, str | PathLike):
+        return source  # the gateway says what is wrong with it
+    path = Path(source)
+    if not path.is_file():
+        what = "is a directory, not a file" if path.is_dir() else "does not exist"
+        raise ValidationError(table, None, f"file {str(path)!r} {what}", fix="check the path")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise ValidationError(
+            table, None, f"file {str(path)!r} cannot be read ({exc.strerror})", fix="check the file"
+        ) from None
+    if path.suffix.lower() in _PARQUET or head.startswith(b"PAR1"):
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many kinds
+            raise _unreadable(table, path, "Parquet", exc) from None
+    if b"\x00" in head:
+        raise _unreadable(table, path, "CSV", "binary content")
+    try:
+        return pd.read_csv(path, dtype=_ID_COLUMNS, encoding="utf-8-sig", skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise ValidationError(
+            table,
+            None,
+            f"file {str(path)!r} is empty",
+            fix=f"check that the {table} table was exported completely",
+        ) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise _unreadable(table, path, "CSV", exc) from None
+
+
+def _unreadable(table: str, path: Path, kind: str, why: object) -> ValidationError:
+    reason = str(why).splitlines()[0] if str(why) else type(why).__name__
+    return ValidationError(
+        table,
+        None,
+        f"file {str(path)!r} is not a readable {kind} table ({reason})",
+        fix="export the table as comma-separated UTF-8 CSV or as Parquet",
+    )
+
+
+def _check_cutoff(value: object) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ArgumentError(f"cutoff_date must be a date such as '2022-12-31', not {value!r}")
+    return (stamp.tz_localize(None) if stamp.tzinfo else stamp).normalize()
+
+
+def _fingerprint(*frames: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(repr([(c, str(t)) for c, t in frame.dtypes.items()]).encode())
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        digest.update(np.sort(rows).tobytes())
+    return digest.hexdigest()[:16]

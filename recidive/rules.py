@@ -1,2 +1,298 @@
-"""Placeholder: being written."""
-CohortRules = None
+"""``CohortRules``: the policy that turns a registry into a cohort.
+
+The defaults follow the Dutch standard for recidivism measurement (WODC
+Recidivemonitor), as used by the *Dadermonitor mensenhandel*: follow-up starts at
+release from the index custody, only crimes (misdrijven) count, acquittals,
+technical dismissals and discharges never count, and follow-up is censored at
+death, emigration and the data cut-off.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from numbers import Real
+from typing import Any
+
+import pandas as pd
+
+from recidive import schema
+from recidive.errors import ArgumentError
+
+_STARTS = ("release", "disposal")
+
+
+@dataclass(frozen=True)
+class CohortRules:
+    """Which reoffences count, when the clock starts and when it stops.
+
+    Parameters
+    ----------
+    cutoff_date : date-like or None, default None
+        Data cut-off. None uses the registry's ``cutoff_date`` and, if the registry
+        has none, the latest date found in any of its tables (``Registry.latest_date``).
+        A cut-off later than the registry's own cut-off is refused by ``build_cohort``.
+    start : {"release", "disposal"}, default "release"
+        ``"release"``: follow-up starts at ``index_release_date`` where there is one,
+        else at ``index_disposal_date``. ``"disposal"``: always at the disposal date.
+    crimes_only : bool, default True
+        Count crimes (misdrijven) only, not misdemeanours (overtredingen).
+    excluded_disposals : tuple of str, default ``schema.NON_COUNTING_DISPOSALS``
+        Disposals that never make a case count (acquittal, technical dismissal,
+        discharge).
+    censor_at_death, censor_at_emigration : bool, default True
+        End follow-up at death / emigration.
+    remove_detention_time : bool, default False
+        Stop the clock while a person is detained: days at risk are calendar days
+        minus the days in detention (``detentions`` table) inside the window.
+    registration_lag_days : int, default 0
+        Follow-up ends this many days before the cut-off, so that offences
+        committed just before the cut-off have had time to reach the registry.
+    criteria : tuple of str, default ``schema.CRITERIA``
+        Criteria to compute: ``general``, one per offence category, ``serious``,
+        ``very_serious``.
+    serious_min_penalty_years, very_serious_min_penalty_years : float, default 4.0, 8.0
+        Statutory maximum penalty (years) from which a case is serious / very serious.
+    age_breaks : tuple of int, default ``schema.DEFAULT_AGE_BREAKS``
+        Lower bounds (completed years at the index offence) of every band but the first.
+    age_labels : tuple of str, default ``schema.DEFAULT_AGE_BANDS``
+        One label per band, ``len(age_breaks) + 1`` of them.
+    monitor_age_cut : int, default 23
+        The monitor's split into ``<23`` and ``23+``.
+
+    Raises
+    ------
+    recidive.errors.ArgumentError
+        For an argument that makes no sense (unknown criterion, labels not matching
+        breaks, negative lag, ...).
+
+    Examples
+    --------
+    >>> from recidive import CohortRules
+    >>> rules = CohortRules(registration_lag_days=90, criteria=("general", "violence"))
+    >>> rules.to_dict()["registration_lag_days"]
+    90
+    >>> CohortRules(start="arrest")
+    Traceback (most recent call last):
+    ...
+    recidive.errors.ArgumentError: start must be one of 'release', 'disposal', not 'arrest'
+    """
+
+    cutoff_date: Any = None
+    start: str = "release"
+    crimes_only: bool = True
+    excluded_disposals: tuple[str, ...] = schema.NON_COUNTING_DISPOSALS
+    censor_at_death: bool = True
+    censor_at_emigration: bool = True
+    remove_detention_time: bool = False
+    registration_lag_days: int = 0
+    criteria: tuple[str, ...] = schema.CRITERIA
+    serious_min_penalty_years: float = schema.SERIOUS_MIN_PENALTY_YEARS
+    very_serious_min_penalty_years: float = schema.VERY_SERIOUS_MIN_PENALTY_YEARS
+    age_breaks: tuple[int, ...] = schema.DEFAULT_AGE_BREAKS
+    age_labels: tuple[str, ...] = schema.DEFAULT_AGE_BANDS
+    monitor_age_cut: int = schema.MONITOR_AGE_CUT_YEARS
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "cutoff_date", _check_cutoff(self.cutoff_date))
+        if self.start not in _STARTS:
+            raise ArgumentError(f"start must be one of 'release', 'disposal', not {self.start!r}")
+        for name in (
+            "crimes_only",
+            "censor_at_death",
+            "censor_at_emigration",
+            "remove_detention_time",
+        ):
+            if not isinstance(getattr(self, name), bool):
+                raise ArgumentError(f"{name} must be True or False, not {getattr(self, name)!r}")
+        set_(
+            self,
+            "excluded_disposals",
+            _check_codes("excluded_disposals", self.excluded_disposals, schema.DISPOSALS),
+        )
+        set_(self, "criteria", _check_codes("criteria", self.criteria, schema.CRITERIA))
+        if not self.criteria:
+            raise ArgumentError("criteria must name at least one criterion")
+        lag = self.registration_lag_days
+        if isinstance(lag, bool) or not isinstance(lag, int) or lag < 0:
+            raise ArgumentError(
+                f"registration_lag_days must be a whole number of days >= 0, not {lag!r}"
+            )
+        serious = _check_positive("serious_min_penalty_years", self.serious_min_penalty_years)
+        very = _check_positive(
+            "very_serious_min_penalty_years", self.very_serious_min_penalty_years
+        )
+        if very < serious:
+            raise ArgumentError(
+                f"very_serious_min_penalty_years ({very:g}) must be >= "
+                f"serious_min_penalty_years ({serious:g})"
+            )
+        set_(self, "serious_min_penalty_years", serious)
+        set_(self, "very_serious_min_penalty_years", very)
+        _check_age_bands(self)
+
+    @property
+    def age_group_labels(self) -> tuple[str, str]:
+        """Labels of the monitor's two age groups, e.g. ``("<23", "23+")``."""
+        return (f"<{self.monitor_age_cut}", f"{self.monitor_age_cut}+")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rules as plain JSON-ready values (for a report's method box).
+
+        Examples
+        --------
+        >>> from recidive import CohortRules
+        >>> CohortRules(cutoff_date="2022-12-31").to_dict()["cutoff_date"]
+        '2022-12-31'
+        """
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, pd.Timestamp):
+                value = value.date().isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    def describe(self, lang: str = "en") -> list[str]:
+        """The rules as short sentences in English (``"en"``) or Dutch (``"nl"``).
+
+        Examples
+        --------
+        >>> from recidive import CohortRules
+        >>> CohortRules().describe("en")[0]
+        'Follow-up starts at release from the index custody, else at the index disposal.'
+        """
+        if lang not in _TEXT:
+            raise ArgumentError(f"lang must be 'en' or 'nl', not {lang!r}")
+        t = _TEXT[lang]
+        lines = [t["start_" + self.start]]
+        lines.append(t["crimes"] if self.crimes_only else t["all_cases"])
+        if self.excluded_disposals:
+            lines.append(t["disposals"].format(", ".join(self.excluded_disposals)))
+        censor = [t[k] for k in ("death", "emigration") if getattr(self, f"censor_at_{k}")]
+        earlier = t["earlier"] + t["or"].join(censor) if censor else ""
+        lines.append(t["end"].format(earlier))
+        if self.registration_lag_days:
+            lines.append(t["lag"].format(self.registration_lag_days))
+        if self.remove_detention_time:
+            lines.append(t["detention"])
+        lines.append(
+            t["serious"].format(
+                _num(self.serious_min_penalty_years, lang),
+                _num(self.very_serious_min_penalty_years, lang),
+            )
+        )
+        return lines
+
+
+_TEXT = {
+    "en": {
+        "start_release": "Follow-up starts at release from the index custody, "
+        "else at the index disposal.",
+        "start_disposal": "Follow-up starts at the index disposal.",
+        "crimes": "A reoffence is a later crime (misdrijf) committed after the start "
+        "and before the end of follow-up.",
+        "all_cases": "A reoffence is any later case (crime or misdemeanour) committed "
+        "after the start and before the end of follow-up.",
+        "disposals": "Cases ending in {} do not count.",
+        "end": "Follow-up ends at the data cut-off{}.",
+        "earlier": ", or earlier at ",
+        "or": " or ",
+        "death": "death",
+        "emigration": "emigration",
+        "lag": "The last {} days before the cut-off are left out (registration lag).",
+        "detention": "Days in detention are not counted as time at risk.",
+        "serious": "Serious: statutory maximum of {} years or more; very serious: {} years or more.",
+    },
+    "nl": {
+        "start_release": "De observatie begint bij het einde van de detentie voor de "
+        "indexzaak, anders bij de afdoening van de indexzaak.",
+        "start_disposal": "De observatie begint bij de afdoening van de indexzaak.",
+        "crimes": "Recidive is een nieuw misdrijf, gepleegd na het begin en voor het "
+        "einde van de observatie.",
+        "all_cases": "Recidive is een nieuwe zaak (misdrijf of overtreding), gepleegd na "
+        "het begin en voor het einde van de observatie.",
+        "disposals": "Zaken afgedaan met {} tellen niet mee.",
+        "end": "De observatie eindigt op de peildatum{}.",
+        "earlier": ", of eerder bij ",
+        "or": " of ",
+        "death": "overlijden",
+        "emigration": "emigratie",
+        "lag": "De laatste {} dagen voor de peildatum tellen niet mee (registratievertraging).",
+        "detention": "Dagen in detentie tellen niet mee als risicotijd.",
+        "serious": "Ernstig: wettelijk strafmaximum van {} jaar of meer; zeer ernstig: {} "
+        "jaar of meer.",
+    },
+}
+
+
+def _num(x: float, lang: str) -> str:
+    text = f"{x:g}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def _check_cutoff(value: Any) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ArgumentError(f"cutoff_date must be a date such as '2022-12-31', not {value!r}")
+    return stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()
+
+
+def _check_codes(name: str, values: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise ArgumentError(f"{name} must be a list of names, not {values!r}") from None
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ArgumentError(
+            f"{name} has unknown value(s) {', '.join(map(repr, unknown))}; "
+            f"use any of {', '.join(allowed)}"
+        )
+    duplicated = sorted({v for v in values if values.count(v) > 1})
+    if duplicated:
+        raise ArgumentError(f"{name} lists {', '.join(map(repr, duplicated))} more than once")
+    return values
+
+
+def _check_positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise ArgumentError(f"{name} must be a positive number of years, not {value!r}")
+    if value <= 0:
+        raise ArgumentError(f"{name} must be a positive number of years, not {value!r}")
+    return float(value)
+
+
+def _check_age_bands(rules: CohortRules) -> None:
+    breaks, labels = rules.age_breaks, rules.age_labels
+    try:
+        breaks, labels = tuple(breaks), tuple(labels)
+    except TypeError:
+        raise ArgumentError("age_breaks and age_labels must be lists") from None
+    ok = all(isinstance(b, Real) and not isinstance(b, bool) and b > 0 for b in breaks)
+    if not breaks or not ok or any(b <= a for a, b in zip(breaks, breaks[1:], strict=False)):
+        raise ArgumentError(
+            f"age_breaks must be increasing positive ages in years, not {rules.age_breaks!r}"
+        )
+    if len(labels) != len(breaks) + 1:
+        raise ArgumentError(
+            f"age_labels must have one label per band, len(age_breaks) + 1 = "
+            f"{len(breaks) + 1}, not {len(labels)}"
+        )
+    if len(set(labels)) != len(labels) or not all(isinstance(x, str) for x in labels):
+        raise ArgumentError(f"age_labels must be distinct strings, not {rules.age_labels!r}")
+    cut = rules.monitor_age_cut
+    if isinstance(cut, bool) or not isinstance(cut, Real) or not 0 < cut < 120:
+        raise ArgumentError(f"monitor_age_cut must be an age in years, not {cut!r}")
+    object.__setattr__(rules, "age_breaks", breaks)
+    object.__setattr__(rules, "age_labels", labels)
