@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from recidive._progress import Progress
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
-from recidive.errors import RecidiveError
+from recidive.errors import ArgumentError, RecidiveError
 from recidive.registry import Registry
 from recidive.rules import CohortRules
 
@@ -92,8 +95,215 @@ def validation_summary(registry: Registry, cohort: Cohort) -> str:
     return "\n".join(lines)
 
 
+def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "registry",
+        "registry tables (CSV or Parquet); without them the built-in synthetic "
+        "reference registry is used",
+    )
+    group.add_argument("--persons", metavar="FILE", help="persons table")
+    group.add_argument("--cases", metavar="FILE", help="cases table")
+    group.add_argument("--detentions", metavar="FILE", help="detentions table (optional)")
+    group.add_argument("--cutoff", metavar="DATE", help="data cut-off, YYYY-MM-DD")
+    group.add_argument(
+        "--seed", type=int, default=2022, help="seed of the synthetic registry (default 2022)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress messages")
+
+
+def _load_cohort(args: argparse.Namespace, progress: Progress) -> Cohort:
+    """The cohort from the given registry files, or from the synthetic reference registry."""
+    if args.persons is None and args.cases is None:
+        from recidive.datasets import reference_registry
+
+        progress(f"generating the synthetic reference registry (seed {args.seed})")
+        registry = reference_registry(seed=args.seed)
+    elif args.persons is None or args.cases is None:
+        raise _UsageError("give both --persons and --cases, or neither (synthetic registry)")
+    else:
+        progress("reading and validating the registry")
+        registry = Registry.from_files(
+            persons=args.persons,
+            cases=args.cases,
+            detentions=args.detentions,
+            cutoff_date=args.cutoff,
+        )
+    progress(f"building the cohort from {len(registry.persons):,} persons")
+    return build_cohort(registry, CohortRules())
+
+
+def _split_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _add_simulate(subparsers: argparse._SubParsersAction) -> Runner:
+    parser = subparsers.add_parser(
+        "simulate",
+        help="write a synthetic registry (persons, cases, detentions)",
+        description="Simulate a registry from the calibrated generative model of "
+        "recidive.datasets and write its tables.",
+    )
+    parser.add_argument("--n", type=int, default=None, help="number of persons (default 50,000)")
+    parser.add_argument("--seed", type=int, default=2022, help="random seed (default 2022)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    parser.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)"
+    )
+    return _run_simulate
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    from recidive.datasets import DEFAULT_N_PERSONS, reference_registry, write_registry
+
+    n = DEFAULT_N_PERSONS if args.n is None else args.n
+    if n < 1:
+        raise ArgumentError(f"--n must be a positive number of persons, got {n}")
+    registry = reference_registry(n_persons=n, seed=args.seed)
+    for path in write_registry(registry, args.out, format=args.format):
+        print(path)
+    print(
+        f"data cut-off {registry.cutoff_date.date()}: pass --cutoff "
+        f"{registry.cutoff_date.date()} when reading these files back",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _add_rates(subparsers: argparse._SubParsersAction) -> Runner:
+    parser = subparsers.add_parser(
+        "rates",
+        help="recidivism rates at horizons, from a registry or a ready survival file",
+        description="Cumulative recidivism 1 - S(t) (Kaplan-Meier) at horizons in years, "
+        "overall and by group, with confidence intervals. On a registry (or the synthetic "
+        "one) the rates are per criterion; on a ready survival file (--survival) they come "
+        "from its --duration and --event columns.",
+    )
+    _add_registry_arguments(parser)
+    ready = parser.add_argument_group("ready survival file")
+    ready.add_argument("--survival", metavar="FILE", help="a survival frame (CSV or Parquet)")
+    ready.add_argument("--duration", metavar="COL", help="duration column of --survival")
+    ready.add_argument("--event", metavar="COL", help="event column (0/1) of --survival")
+    ready.add_argument(
+        "--time-unit",
+        choices=("days", "weeks", "months", "years"),
+        default="days",
+        help="unit of --duration (default days)",
+    )
+    parser.add_argument(
+        "--criteria",
+        default="general",
+        help="comma-separated criteria on a registry (default general)",
+    )
+    parser.add_argument("--by", nargs="*", default=[], metavar="COL", help="group columns")
+    parser.add_argument(
+        "--horizons", nargs="+", type=float, default=[2, 5, 7], help="years (default 2 5 7)"
+    )
+    parser.add_argument(
+        "--conf-type", choices=("log-log", "log", "plain"), default="log-log", help="CI type"
+    )
+    parser.add_argument("--out", metavar="FILE", help="write CSV here instead of printing")
+    return _run_rates
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    if not Path(path).exists():
+        raise ArgumentError(f"survival file {path} does not exist")
+    try:
+        if path.endswith((".parquet", ".pq")) or Path(path).is_dir():
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise ArgumentError(f"survival file {path} could not be read as a table ({exc})") from exc
+
+
+def _run_rates(args: argparse.Namespace) -> int:
+    from recidive.estimation.rates import survival_rates
+    from recidive.rates import recidivism_rates
+
+    progress = Progress(enabled=not args.quiet)
+    if args.survival is not None:
+        if not (args.duration and args.event):
+            raise _UsageError("--survival needs --duration COL and --event COL")
+        frame = _read_table(args.survival)
+        missing = [c for c in (args.duration, args.event, *args.by) if c not in frame.columns]
+        if missing:
+            raise ArgumentError(
+                f"survival file {args.survival} has no column {', '.join(missing)}; "
+                f"its columns are {', '.join(map(str, frame.columns))}"
+            )
+        progress(f"estimating rates on {len(frame):,} rows")
+        table = survival_rates(
+            frame,
+            duration=args.duration,
+            event=args.event,
+            by=args.by,
+            horizons=args.horizons,
+            time_unit=args.time_unit,
+            conf_type=args.conf_type,
+        )
+    else:
+        cohort = _load_cohort(args, progress)
+        progress("estimating rates")
+        table = recidivism_rates(
+            cohort,
+            criteria=_split_list(args.criteria),
+            horizons=args.horizons,
+            by=args.by,
+            conf_type=args.conf_type,
+        )
+    result = table.to_frame()
+    if args.out:
+        result.to_csv(args.out, index=False)
+        progress(f"wrote {args.out}")
+    else:
+        with pd.option_context("display.width", 200, "display.max_rows", 500):
+            print(result.to_string(index=False))
+    return 0
+
+
+def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
+    parser = subparsers.add_parser(
+        "report",
+        help="write the monitor's recidivism section (md, html, json, figures)",
+        description="Build the cohort, estimate recidivism and write the recidivism section "
+        "of the Dadermonitor. Without registry files it runs on the built-in synthetic "
+        "reference registry.",
+    )
+    _add_registry_arguments(parser)
+    parser.add_argument("--lang", choices=("nl", "en"), default="nl", help="language")
+    parser.add_argument(
+        "--format",
+        default="html,md,json",
+        help="comma-separated output formats: html, md, json (default all three)",
+    )
+    parser.add_argument("--out", default="out", metavar="DIR", help="output directory")
+    parser.add_argument(
+        "--min-cell", type=int, default=10, help="suppress cells of fewer persons (default 10)"
+    )
+    return _run_report
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from recidive.report import recidivism_section
+
+    formats = tuple(_split_list(args.format))
+    unknown = sorted(set(formats) - {"html", "md", "json"})
+    if unknown or not formats:
+        raise _UsageError(f"--format takes html, md and json, got {args.format!r}")
+    progress = Progress(enabled=not args.quiet)
+    cohort = _load_cohort(args, progress)
+    section = recidivism_section(cohort, lang=args.lang, min_cell=args.min_cell, progress=progress)
+    progress(f"writing {', '.join(formats)} to {args.out}")
+    for path in section.save(args.out, formats=formats):
+        print(path)
+    return 0
+
+
 #: Subcommand name -> function that adds its parser and returns its runner.
 SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], Runner]] = {
+    "report": _add_report,
+    "rates": _add_rates,
+    "simulate": _add_simulate,
     "validate": _add_validate,
 }
 
@@ -127,6 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return runners[args.command](args)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
+    except BrokenPipeError:  # output piped into a reader that stopped (| head)
+        sys.stderr.close()
+        return 0
     except (_UsageError, RecidiveError, OSError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"recidive: error: {message}", file=sys.stderr)

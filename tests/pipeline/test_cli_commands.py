@@ -1,0 +1,102 @@
+"""The CLI's simulate, rates and report commands, in-process and as a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from lifelines import KaplanMeierFitter
+
+from recidive.cli import main
+from recidive.datasets import load_rossi
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sim")
+    assert main(["simulate", "--n", "300", "--seed", "5", "--out", str(out)]) == 0
+    return out
+
+
+def test_simulate_writes_tables_that_validate(simulated, capsys):
+    assert sorted(p.name for p in simulated.iterdir()) == [
+        "cases.csv",
+        "detentions.csv",
+        "persons.csv",
+    ]
+    assert len(pd.read_csv(simulated / "persons.csv")) == 300
+    args = [f"--{t}={simulated / (t + '.csv')}" for t in ("persons", "cases", "detentions")]
+    assert main(["validate", *args, "--cutoff", "2022-06-30"]) == 0
+    out = capsys.readouterr().out
+    assert "registry OK" in out and "2022-06-30 (given)" in out
+
+
+def test_rates_on_a_ready_survival_file_equal_lifelines(tmp_path, capsys):
+    rossi = load_rossi()
+    path = tmp_path / "rossi.csv"
+    rossi.to_csv(path, index=False)
+    out = tmp_path / "rates.csv"
+    code = main(
+        ["rates", "--survival", str(path), "--duration", "week", "--event", "arrest",
+         "--by", "fin", "--time-unit", "weeks", "--horizons", "0.5", "--out", str(out), "--quiet"]
+    )  # fmt: skip
+    assert code == 0
+    rates = pd.read_csv(out)
+    weeks = 0.5 * 365.25 / 7
+    for fin in (0, 1):
+        sub = rossi[rossi["fin"] == fin]
+        kmf = KaplanMeierFitter().fit(sub["week"], sub["arrest"])
+        expected = 1 - float(kmf.survival_function_at_times(weeks).iloc[0])
+        row = rates[rates["fin"].astype(str) == str(fin)]
+        assert row["rate"].iloc[0] == pytest.approx(expected, abs=1e-12)
+
+
+def test_rates_on_registry_files_prints_a_table(simulated, capsys):
+    args = [f"--{t}={simulated / (t + '.csv')}" for t in ("persons", "cases")]
+    assert main(["rates", *args, "--criteria", "general,violence", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "general" in out and "violence" in out and "horizon_years" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["rates", "--persons", "p.csv"], "give both --persons and --cases, or neither"),
+        (["rates", "--survival", "x.csv"], "--survival needs --duration COL and --event COL"),
+        (
+            ["rates", "--survival", "nope.csv", "--duration", "d", "--event", "e"],
+            "survival file nope.csv does not exist",
+        ),
+        (["rates", "--criteria", "burglary", "--quiet"], "criteria ['burglary'] not in the cohort"),
+        (["simulate", "--n", "0", "--out", "x"], "--n must be a positive number of persons"),
+        (["report", "--format", "pdf"], "--format takes html, md and json"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("recidive: error: ")
+    assert message in err
+
+
+def test_missing_survival_column_is_named(tmp_path, capsys):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"days": [1, 2], "event": [0, 1]}).to_csv(path, index=False)
+    argv = ["rates", "--survival", str(path), "--duration", "days", "--event", "status"]
+    assert main(argv) == 2
+    assert "has no column status; its columns are days, event" in capsys.readouterr().err
+
+
+def test_subprocess_error_has_no_traceback(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"\x00\x01\x02garbage")
+    result = subprocess.run(
+        [sys.executable, "-m", "recidive", "rates", "--survival", str(path),
+         "--duration", "d", "--event", "e"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
