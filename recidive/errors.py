@@ -22,7 +22,9 @@ class ValidationError(RecidiveError):
     n_rows : int
         How many rows break the rule.
     ids : list
-        The first offending ids (person_id, case_id or row numbers).
+        The first offending ids.
+    id_label : str
+        What the ids are (``person_id``, ``row``, ...); shown before the first id.
     fix : str
         What the user can do about it.
     """
@@ -35,9 +37,11 @@ class ValidationError(RecidiveError):
         n_rows: int = 0,
         ids: list | None = None,
         fix: str = "",
+        id_label: str = "",
     ) -> None:
         self.table, self.column, self.rule = table, column, rule
         self.n_rows, self.ids, self.fix = n_rows, list(ids or []), fix
+        self.id_label = id_label
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -47,6 +51,8 @@ class ValidationError(RecidiveError):
             text += f" in {self.n_rows} row{'s' if self.n_rows != 1 else ''}"
             if self.ids:
                 shown = ", ".join(str(i) for i in self.ids[:5])
+                if self.id_label:
+                    shown = f"{self.id_label} {shown}"
                 more = ", …" if self.n_rows > len(self.ids[:5]) else ""
                 text += f" ({shown}{more})"
         if self.fix:

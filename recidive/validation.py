@@ -463,5 +463,4 @@ def _require(
     else:
         ids = (np.flatnonzero(mask)[:_MAX_IDS] + 1).tolist()
         label = "row"
-    ids = [f"{label} {ids[0]}", *ids[1:]]
-    raise ValidationError(table, column, rule, n_rows=n, ids=ids, fix=fix)
+    raise ValidationError(table, column, rule, n_rows=n, ids=ids, fix=fix, id_label=label)

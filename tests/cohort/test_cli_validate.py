@@ -78,7 +78,7 @@ def test_help_exits_0(capsys):
 
 
 def test_subcommands_are_a_table():
-    assert list(SUBCOMMANDS) == ["validate"]
+    assert list(SUBCOMMANDS) == ["report", "rates", "simulate", "validate"]
 
 
 def test_python_m_recidive_shows_no_traceback(tmp_path):

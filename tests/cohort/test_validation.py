@@ -29,7 +29,7 @@ def test_message_names_table_column_rule_count_and_ids(good_tables):
     err = info.value
     assert (err.table, err.column, err.n_rows) == ("persons", "birth_date", 2)
     assert err.rule == "is after persons.index_offence_date"
-    assert err.ids == ["person_id 1", 2]
+    assert err.ids == [1, 2] and err.id_label == "person_id"
     assert err.fix == "correct the dates"
 
 
