@@ -1,0 +1,411 @@
+"""Text catalogues of the recidivism section, Dutch (``nl``) and English (``en``).
+
+Every word the report prints comes from here or from a template; numbers are
+inserted with :mod:`recidive.report.formatting`. Keys are shared by both languages.
+"""
+
+from __future__ import annotations
+
+from recidive.errors import ArgumentError
+
+CATALOGUES: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Recidive",
+        "population_domestic": "daders van binnenlandse seksuele uitbuiting",
+        "population_all": "daders van mensenhandel",
+        "benchmark_label": "alle volwassen daders",
+        # headline
+        "headline_prefix": "RECIDIVE IS",
+        "and": "en",
+        "headline_neutral": "RECIDIVE BINNEN {h} JAAR: {r}",
+        "q_high": "hoog",
+        "q_fast": "snel",
+        "q_serious": "ernstig",
+        "q_young": "jong",
+        # how high
+        "high_yes": "De recidive van {pop} is hoog: {r} recidiveert binnen {h} jaar.",
+        "high_lower": (
+            "De recidive van {pop} is lager dan die van {bench}: {r} recidiveert binnen {h} jaar."
+        ),
+        "high_no": (
+            "De recidive van {pop} is niet duidelijk hoger dan die van {bench}: "
+            "{r} recidiveert binnen {h} jaar."
+        ),
+        "high_missing": "De recidive binnen {h} jaar kan niet worden gerapporteerd.",
+        # how fast
+        "fast_yes_after": (
+            "Bovendien is de recidive snel: {r} van de daders recidiveert al binnen {h} jaar{mid}."
+        ),
+        "fast_yes": "De recidive is wel snel: {r} van de daders recidiveert al binnen {h} jaar{mid}.",
+        "fast_no": "Binnen {h} jaar recidiveert {r} van de daders, tegen {b} van {bench}{mid}.",
+        "fast_mid_yes": " en {r} binnen {h} jaar",
+        "fast_mid_no": "; binnen {h} jaar is dat {r}",
+        "fast_missing": "De recidive binnen {h} jaar kan niet worden gerapporteerd.",
+        # how serious
+        "serious_yes_after": "Ook is de recidive ernstig: binnen {h} jaar recidiveert {items}.",
+        "serious_yes": "De recidive is wel ernstig: binnen {h} jaar recidiveert {items}.",
+        "serious_no": "Binnen {h} jaar recidiveert {items}.",
+        "serious_missing": "De recidive per soort delict kan niet worden gerapporteerd.",
+        "item_property": "{r} met vermogensdelicten",
+        "item_violence": "{r} met geweldsdelicten",
+        "item_drugs": "{r} met drugsdelicten",
+        "item_human_trafficking": "{r} met wederom mensenhandel",
+        "item_sexual": "{r} met zedendelicten",
+        "item_other": "{r} met {name}",
+        # how young
+        "young_yes": "Daders die recidiveren zijn vaak jong: {r} is jonger dan {cut} jaar.",
+        "young_no": (
+            "Van de daders die recidiveren is {r} jonger dan {cut} jaar, tegen {b} van alle daders."
+        ),
+        "young_missing": "De leeftijd van recidivisten kan niet worden gerapporteerd.",
+        # names
+        "crit_general": "Algemene recidive",
+        "crit_property": "Vermogensdelicten",
+        "crit_violence": "Geweldsdelicten",
+        "crit_drugs": "Drugsdelicten",
+        "crit_human_trafficking": "Mensenhandel",
+        "crit_sexual": "Zedendelicten",
+        "crit_serious": "Ernstige delicten",
+        "crit_very_serious": "Zeer ernstige delicten",
+        "all": "Totaal",
+        "cov_young": "Jonger dan 23 jaar (ref. 23+)",
+        "cov_female": "Vrouw (ref. man)",
+        "cov_prior_cases": "Aantal eerdere zaken (per zaak)",
+        "cov_form": "Uitbuitingsvorm: {name} (ref. {ref})",
+        # table headers
+        "h_horizon": "Jaren",
+        "h_criterion": "Soort recidive",
+        "h_age_group": "Leeftijd",
+        "h_rate": "Recidive",
+        "h_ci": "95%-BI",
+        "h_ci_level": "{level}%-BI",
+        "h_n": "N",
+        "h_n_events": "Recidivisten",
+        "h_n_at_risk": "Nog gevolgd",
+        "h_covariate": "Kenmerk",
+        "h_hr": "Hazard ratio",
+        "h_p": "p",
+        "h_n_level": "N met kenmerk",
+        "h_standardised": "Gestandaardiseerde recidive na {h} jaar",
+        "h_step": "Stap",
+        "h_reason": "Reden",
+        "h_excluded": "Uitgesloten",
+        "h_table": "Tabel",
+        "years": "{h} jaar",
+        "year_one": "1 jaar",
+        # table titles
+        "t_general": "Tabel {k}. Algemene recidive na 1 tot en met {hmax} jaar",
+        "t_by_type": "Tabel {k}. Recidive per soort delict na {hs} jaar",
+        "t_by_age": "Tabel {k}. Algemene recidive naar leeftijd bij het plegen van het delict",
+        "t_cox": "Tabel {k}. Cox-model van de algemene recidive (hazard ratios)",
+        "t_standardised": (
+            "Tabel {k}. Voor de kenmerken in het Cox-model gestandaardiseerde recidive na "
+            "{h} jaar, naar leeftijd"
+        ),
+        "t_attrition": "Tabel {k}. Selectie van het cohort",
+        # figures
+        "f_cumulative": "Figuur {k}. Cumulatieve algemene recidive met {level}%-betrouwbaarheidsinterval",
+        "f_by_type": "Figuur {k}. Recidive binnen {h} jaar per soort delict",
+        "f_by_age": "Figuur {k}. Algemene recidive naar leeftijd ({p}, log-ranktoets)",
+        "ax_years": "Jaren sinds start van de follow-up",
+        "ax_rate": "Cumulatieve recidive",
+        "ax_at_risk": "Nog gevolgd",
+        "ax_benchmark": "{bench} ({b} na {h} jaar)",
+        "ax_rate_at": "Recidive binnen {h} jaar",
+        "age_young": "jonger dan {cut}",
+        "age_old": "{cut} jaar en ouder",
+        # notes
+        "note_suppressed": (
+            "× = niet gepubliceerd: gebaseerd op minder dan {m} personen, of zou via een "
+            "totaal een cel onder {m} onthullen (onthullingscontrole)."
+        ),
+        "note_insufficient": (
+            "— = niet te schatten: de follow-up is te kort voor deze termijn "
+            "(status insufficient_follow_up)."
+        ),
+        "note_ci": "BI: {level}%-betrouwbaarheidsinterval ({conf_type}).",
+        "note_cox": (
+            "Cox-model (Efron voor gelijke tijden); hazard ratio > 1 betekent sneller recidive."
+        ),
+        # section headings
+        "note_cox_dropped": (
+            "Niet in het model (minder dan {m} personen of geen recidive aan één kant): {names}."
+        ),
+        "s_key": "Kernpunten",
+        "s_context": "Context",
+        "s_figures": "Figuren",
+        "s_tables": "Tabellen",
+        "s_method": "Methode",
+        "s_provenance": "Herkomst",
+        # method box
+        "m_data": "Gegevens",
+        "m_data_text": (
+            "Gepseudonimiseerde justitiële documentatie; {n_read} personen ingelezen, "
+            "peildatum {cutoff}."
+        ),
+        "m_cohort": "Cohort",
+        "m_cohort_text": "{n} {pop} (N na selectie, zie de selectietabel).",
+        "m_reoffence": "Recidive",
+        "m_reoffence_text": (
+            "Een nieuw misdrijf, gepleegd na de start van de follow-up en uiterlijk op het "
+            "einde ervan, dat niet is afgedaan met vrijspraak, ontslag van rechtsvervolging of "
+            "technisch sepot. Per soort delict telt de eerste nieuwe zaak met een delict van "
+            "die soort; de soorten overlappen."
+        ),
+        "m_start": "Start follow-up",
+        "m_start_text": (
+            "Bij het einde van de detentie voor de indexzaak, anders bij de afdoening ervan."
+        ),
+        "m_end": "Einde follow-up",
+        "m_end_text": (
+            "De peildatum, of eerder bij overlijden of emigratie (gecensureerd). "
+            "Mediane follow-up {median} jaar."
+        ),
+        "m_estimator": "Schatter",
+        "m_estimator_text": (
+            "Kaplan-Meier; cumulatieve recidive = 1 − S(t) op de termijn; Greenwood-variantie."
+        ),
+        "m_ci": "Betrouwbaarheidsinterval",
+        "m_ci_text": "{level}%, puntsgewijs, {conf_type}-transformatie.",
+        "m_disclosure": "Onthullingscontrole",
+        "m_disclosure_text": (
+            "Cellen op minder dan {m} personen en aantallen onder {m} zijn onderdrukt (×), "
+            "met secundaire onderdrukking waar een totaal een verborgen cel zou onthullen."
+        ),
+        "m_benchmark": "Vergelijking",
+        "m_benchmark_text": "{bench}: {b} binnen {h} jaar ({source}).",
+        "m_qualifiers": "Kwalificaties",
+        "m_qualifiers_text": (
+            "hoog: de ondergrens van het BI van de {hb}-jaarsrecidive ligt boven {b}, of de "
+            "{hh}-jaarsrecidive is ten minste {high}; snel: ten minste {share} van de "
+            "{hh}-jaarsrecidive valt binnen {hb} jaar en de {hb}-jaarsrecidive ligt boven {b}; "
+            "ernstig: de {hs}-jaarsrecidive met {serious} is ten minste {srate}; jong: het "
+            "aandeel jonger dan {cut} is onder recidivisten (gecorrigeerd voor follow-up) groter "
+            "dan onder alle daders."
+        ),
+        "m_followup": "Mediane follow-up: {median} jaar.",
+        "serious_join": "geweld of mensenhandel",
+        "p_version": "Pakketversie",
+        "p_fingerprint": "Vingerafdruk van de gegevens",
+        "p_rules": "Regels",
+        "p_generated": "Gemaakt op",
+        "persons": "personen",
+        "cases": "zaken",
+        "step_died_before_start": "overleden voor de start van de follow-up",
+        "step_emigrated_before_start": "geëmigreerd voor de start van de follow-up",
+        "step_start_after_end": "start van de follow-up op of na de peildatum",
+        "step_person_excluded": "persoon uitgesloten",
+        "step_not_a_crime": "geen misdrijf",
+        "step_disposal_not_counting": (
+            "afdoening telt niet mee (technisch sepot, vrijspraak, ontslag van rechtsvervolging)"
+        ),
+        "step_offence_before_start": "delict op of voor de start van de follow-up",
+        "step_offence_after_end": "delict na het einde van de follow-up",
+    },
+    "en": {
+        "title": "Recidivism",
+        "population_domestic": "domestic sexual exploitation offenders",
+        "population_all": "human trafficking offenders",
+        "benchmark_label": "all adult offenders",
+        "headline_prefix": "RECIDIVISM IS",
+        "and": "and",
+        "headline_neutral": "RECIDIVISM WITHIN {h} YEARS: {r}",
+        "q_high": "high",
+        "q_fast": "fast",
+        "q_serious": "serious",
+        "q_young": "young",
+        "high_yes": "Recidivism among {pop} is high: {r} reoffend within {h} years.",
+        "high_lower": (
+            "Recidivism among {pop} is lower than among {bench}: {r} reoffend within {h} years."
+        ),
+        "high_no": (
+            "Recidivism among {pop} is not clearly higher than among {bench}: "
+            "{r} reoffend within {h} years."
+        ),
+        "high_missing": "Recidivism within {h} years cannot be reported.",
+        "fast_yes_after": (
+            "Moreover, recidivism is fast: {r} of offenders reoffend within {h} years{mid}."
+        ),
+        "fast_yes": "Recidivism is fast, though: {r} of offenders reoffend within {h} years{mid}.",
+        "fast_no": "Within {h} years, {r} of offenders reoffend, compared with {b} of {bench}{mid}.",
+        "fast_mid_yes": " and {r} within {h} years",
+        "fast_mid_no": "; within {h} years it is {r}",
+        "fast_missing": "Recidivism within {h} years cannot be reported.",
+        "serious_yes_after": "Recidivism is also serious: within {h} years, {items}.",
+        "serious_yes": "Recidivism is serious, though: within {h} years, {items}.",
+        "serious_no": "Within {h} years, {items}.",
+        "serious_missing": "Recidivism by type of offence cannot be reported.",
+        "item_property": "{r} with a property offence",
+        "item_violence": "{r} with a violent offence",
+        "item_drugs": "{r} with a drug offence",
+        "item_human_trafficking": "{r} again with human trafficking",
+        "item_sexual": "{r} with a sexual offence",
+        "item_other": "{r} with {name}",
+        "young_yes": "Offenders who reoffend are often young: {r} are younger than {cut}.",
+        "young_no": (
+            "Of the offenders who reoffend, {r} are younger than {cut}, "
+            "compared with {b} of all offenders."
+        ),
+        "young_missing": "The age of reoffenders cannot be reported.",
+        "crit_general": "General recidivism",
+        "crit_property": "Property offences",
+        "crit_violence": "Violent offences",
+        "crit_drugs": "Drug offences",
+        "crit_human_trafficking": "Human trafficking",
+        "crit_sexual": "Sexual offences",
+        "crit_serious": "Serious offences",
+        "crit_very_serious": "Very serious offences",
+        "all": "Total",
+        "cov_young": "Younger than 23 (ref. 23+)",
+        "cov_female": "Female (ref. male)",
+        "cov_prior_cases": "Number of prior cases (per case)",
+        "cov_form": "Form of exploitation: {name} (ref. {ref})",
+        "h_horizon": "Years",
+        "h_criterion": "Type of recidivism",
+        "h_age_group": "Age",
+        "h_rate": "Recidivism",
+        "h_ci": "95% CI",
+        "h_ci_level": "{level}% CI",
+        "h_n": "N",
+        "h_n_events": "Reoffenders",
+        "h_n_at_risk": "At risk",
+        "h_covariate": "Characteristic",
+        "h_hr": "Hazard ratio",
+        "h_p": "p",
+        "h_n_level": "N with characteristic",
+        "h_standardised": "Standardised recidivism at {h} years",
+        "h_step": "Step",
+        "h_reason": "Reason",
+        "h_excluded": "Excluded",
+        "h_table": "Table",
+        "years": "{h} years",
+        "year_one": "1 year",
+        "t_general": "Table {k}. General recidivism after 1 to {hmax} years",
+        "t_by_type": "Table {k}. Recidivism by type of offence after {hs} years",
+        "t_by_age": "Table {k}. General recidivism by age at the index offence",
+        "t_cox": "Table {k}. Cox model of general recidivism (hazard ratios)",
+        "t_standardised": (
+            "Table {k}. Recidivism at {h} years by age, standardised for the characteristics "
+            "in the Cox model"
+        ),
+        "t_attrition": "Table {k}. Cohort selection",
+        "f_cumulative": "Figure {k}. Cumulative general recidivism with {level}% confidence interval",
+        "f_by_type": "Figure {k}. Recidivism within {h} years by type of offence",
+        "f_by_age": "Figure {k}. General recidivism by age ({p}, log-rank test)",
+        "ax_years": "Years since start of follow-up",
+        "ax_rate": "Cumulative recidivism",
+        "ax_at_risk": "At risk",
+        "ax_benchmark": "{bench} ({b} at {h} years)",
+        "ax_rate_at": "Recidivism within {h} years",
+        "age_young": "younger than {cut}",
+        "age_old": "{cut} and older",
+        "note_suppressed": (
+            "× = not published: based on fewer than {m} persons, or would reveal a cell under "
+            "{m} through a total (disclosure control)."
+        ),
+        "note_insufficient": (
+            "— = not estimable: follow-up is too short for this horizon "
+            "(status insufficient_follow_up)."
+        ),
+        "note_ci": "CI: {level}% confidence interval ({conf_type}).",
+        "note_cox": "Cox model (Efron ties); a hazard ratio > 1 means faster recidivism.",
+        "note_cox_dropped": (
+            "Left out of the model (fewer than {m} persons or no reoffences on one side): {names}."
+        ),
+        "s_key": "Key findings",
+        "s_context": "Context",
+        "s_figures": "Figures",
+        "s_tables": "Tables",
+        "s_method": "Method",
+        "s_provenance": "Provenance",
+        "m_data": "Data",
+        "m_data_text": (
+            "Pseudonymised judicial records; {n_read} persons read, data cut-off {cutoff}."
+        ),
+        "m_cohort": "Cohort",
+        "m_cohort_text": "{n} {pop} (N after selection, see the selection table).",
+        "m_reoffence": "Reoffence",
+        "m_reoffence_text": (
+            "A new crime (misdrijf) committed after the start of follow-up and on or before its "
+            "end, not disposed of by acquittal, discharge or technical dismissal. For each type "
+            "of offence the first new case holding an offence of that type counts; the types "
+            "overlap."
+        ),
+        "m_start": "Start of follow-up",
+        "m_start_text": "Release from custody for the index case, else its disposal.",
+        "m_end": "End of follow-up",
+        "m_end_text": (
+            "The data cut-off, or earlier at death or emigration (censored). "
+            "Median follow-up {median} years."
+        ),
+        "m_estimator": "Estimator",
+        "m_estimator_text": (
+            "Kaplan-Meier; cumulative recidivism = 1 − S(t) at the horizon; Greenwood variance."
+        ),
+        "m_ci": "Confidence interval",
+        "m_ci_text": "{level}%, pointwise, {conf_type} transformation.",
+        "m_disclosure": "Disclosure control",
+        "m_disclosure_text": (
+            "Cells based on fewer than {m} persons and counts under {m} are suppressed (×), "
+            "with secondary suppression where a total would reveal a hidden cell."
+        ),
+        "m_benchmark": "Benchmark",
+        "m_benchmark_text": "{bench}: {b} within {h} years ({source}).",
+        "m_qualifiers": "Qualifiers",
+        "m_qualifiers_text": (
+            "high: the lower CI bound of the {hb}-year rate lies above {b}, or the {hh}-year "
+            "rate is at least {high}; fast: at least {share} of the {hh}-year recidivism happens "
+            "within {hb} years and the {hb}-year rate lies above {b}; serious: the {hs}-year rate "
+            "of {serious} is at least {srate}; young: the share under {cut} is larger among "
+            "recidivists (corrected for follow-up) than among all offenders."
+        ),
+        "m_followup": "Median follow-up: {median} years.",
+        "serious_join": "violence or human trafficking",
+        "p_version": "Package version",
+        "p_fingerprint": "Data fingerprint",
+        "p_rules": "Rules",
+        "p_generated": "Generated on",
+        "persons": "persons",
+        "cases": "cases",
+        "step_died_before_start": "died on or before the start of follow-up",
+        "step_emigrated_before_start": "emigrated on or before the start of follow-up",
+        "step_start_after_end": "start of follow-up on or after the cut-off",
+        "step_person_excluded": "person excluded",
+        "step_not_a_crime": "not a crime",
+        "step_disposal_not_counting": (
+            "disposal does not count (technical dismissal, acquittal, discharge)"
+        ),
+        "step_offence_before_start": "offence on or before the start of follow-up",
+        "step_offence_after_end": "offence after the end of follow-up",
+    },
+}
+
+
+def text(key: str, lang: str = "nl", **values) -> str:
+    """Look up a text in the catalogue of ``lang`` and fill in ``values``.
+
+    Parameters
+    ----------
+    key : str
+        Catalogue key, shared by all languages.
+    lang : {"nl", "en"}
+        Language.
+    **values
+        Placeholders in the text.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> text("q_high", "nl")
+    'hoog'
+    >>> text("years", "en", h=7)
+    '7 years'
+    """
+    try:
+        catalogue = CATALOGUES[lang]
+    except KeyError:
+        raise ArgumentError(f"lang must be one of {tuple(CATALOGUES)}, got {lang!r}") from None
+    return catalogue[key].format(**values)
