@@ -171,7 +171,11 @@ class CohortRules:
         lines = [t["start_" + self.start]]
         lines.append(t["crimes"] if self.crimes_only else t["all_cases"])
         if self.excluded_disposals:
-            lines.append(t["disposals"].format(", ".join(self.excluded_disposals)))
+            lines.append(
+                t["disposals"].format(
+                    ", ".join(schema.code_label(d, lang) for d in self.excluded_disposals)
+                )
+            )
         censor = [t[k] for k in ("death", "emigration") if getattr(self, f"censor_at_{k}")]
         earlier = t["earlier"] + t["or"].join(censor) if censor else ""
         lines.append(t["end"].format(earlier))

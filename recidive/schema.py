@@ -138,3 +138,40 @@ CODE_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("cases", "disposal"): DISPOSALS,
     ("cases", "offence_category"): OFFENCE_CATEGORIES,
 }
+
+#: Readable names of codes, by language, for text and tables.
+CODE_LABELS: dict[str, dict[str, str]] = {
+    "nl": {
+        "conviction": "veroordeling",
+        "penal_order": "strafbeschikking",
+        "transaction": "transactie",
+        "policy_dismissal": "beleidssepot",
+        "technical_dismissal": "technisch sepot",
+        "acquittal": "vrijspraak",
+        "discharge": "ontslag van alle rechtsvervolging",
+        "binnenlands_seksueel": "binnenlandse seksuele uitbuiting",
+        "grensoverschrijdend_seksueel": "grensoverschrijdende seksuele uitbuiting",
+        "arbeid": "arbeidsuitbuiting",
+        "crimineel": "criminele uitbuiting",
+        "overig": "overige uitbuiting",
+    },
+    "en": {
+        "conviction": "conviction",
+        "penal_order": "penal order",
+        "transaction": "transaction",
+        "policy_dismissal": "policy dismissal",
+        "technical_dismissal": "technical dismissal",
+        "acquittal": "acquittal",
+        "discharge": "discharge",
+        "binnenlands_seksueel": "domestic sexual exploitation",
+        "grensoverschrijdend_seksueel": "cross-border sexual exploitation",
+        "arbeid": "labour exploitation",
+        "crimineel": "criminal exploitation",
+        "overig": "other exploitation",
+    },
+}
+
+
+def code_label(code: str, lang: str = "en") -> str:
+    """The readable name of a code in ``lang`` (the code itself if it has none)."""
+    return CODE_LABELS.get(lang, {}).get(str(code), str(code))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from recidive import schema
 from recidive.report import formatting as fmt
 from recidive.report.content import Content, compute_content
 from recidive.report.i18n import CATALOGUES, text
@@ -252,7 +253,9 @@ def _tables(
             text("note_cox_dropped", lang, names=", ".join(t["cox"].attrs["dropped"]), m=min_cell),
         )
     if len(cox):
-        cox["label"] = [text(r.label_key, lang, **(r.label_values or {})) for r in cox.itertuples()]
+        cox["label"] = [
+            text(r.label_key, lang, **_labels(r.label_values, lang)) for r in cox.itertuples()
+        ]
         cox = cox.drop(columns=["label_key", "label_values"])
         k += 1
         out.append(
@@ -480,3 +483,8 @@ def _method(
         (text("m_disclosure", lang), text("m_disclosure_text", lang, m=m["min_cell"])),
     ]
     return [(label, body[:1].upper() + body[1:]) for label, body in entries]
+
+
+def _labels(values: dict | None, lang: str) -> dict[str, str]:
+    """Code values (exploitation forms, ...) as readable names in ``lang``."""
+    return {key: schema.code_label(value, lang) for key, value in (values or {}).items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import build_section
+from report_helpers import build_section
 
 import recidive as rc
 

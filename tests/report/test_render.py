@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import build_section, compare_snapshot
+from report_helpers import build_section, compare_snapshot
 
 import recidive as rc
 from recidive.errors import SmallCellWarning
