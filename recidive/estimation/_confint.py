@@ -8,10 +8,13 @@ The formulas follow ``survival:::survfit_confint`` (survival 3.5): ``plain``
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.stats import norm
 
 
+@lru_cache(maxsize=32)
 def z_value(conf_level: float) -> float:
     """Two-sided normal quantile for ``conf_level`` (1.959964 for 0.95)."""
     return float(norm.ppf(1 - (1 - conf_level) / 2))

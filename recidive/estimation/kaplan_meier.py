@@ -6,6 +6,7 @@ Both work from a :class:`~recidive.estimation.risk_table.RiskTable`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import pandas as pd
 from recidive._version import __version__
 from recidive.estimation._confint import conf_int
 from recidive.estimation._input import check_conf, check_time_event, check_times_requested
-from recidive.estimation.risk_table import RiskTable, build_risk_table
+from recidive.estimation.risk_table import RiskTable, build_risk_table, frame_risk_table
 
 COLUMNS: tuple[str, ...] = (
     "time",
@@ -298,6 +299,64 @@ def kaplan_meier(
     t, e, w = check_time_event(time, event, weights)
     table = build_risk_table(t, e, w, np.zeros(t.shape[0], dtype=np.int64), pd.Index(["all"]), (1,))
     return km_from_table(table, 0, conf_type, conf_level, time_unit)
+
+
+def kaplan_meier_by(
+    frame,
+    duration: str,
+    event: str,
+    by: Sequence[str],
+    weights: str | None = None,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+    time_unit: str | None = None,
+) -> dict[Any, KMResult]:
+    """Kaplan-Meier curves per stratum of a pandas or Dask DataFrame or a Parquet path.
+
+    The same curves as :func:`kaplan_meier` on each stratum's rows, from one
+    risk table of the whole frame. A Dask DataFrame, or the path of a Parquet
+    file or dataset directory (read with Dask), is reduced partition by
+    partition: each partition becomes a risk table, the tables are summed in a
+    tree, and the curves are computed from the sum, so the data never has to
+    fit in memory.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame, dask.dataframe.DataFrame, str or path
+        The data; a Dask DataFrame or Parquet path needs ``pip install 'recidive[dask]'``.
+    duration, event : str
+        Columns of follow-up time and the 0/1 event flag.
+    by : list of str
+        Stratifying columns.
+    weights : str, optional
+        Column of frequency weights.
+    conf_type, conf_level, time_unit
+        As for :func:`kaplan_meier`.
+
+    Returns
+    -------
+    dict
+        Stratum label (a tuple for several ``by`` columns) to :class:`KMResult`,
+        in stratum order (categories in their order, other values sorted);
+        strata without rows are left out.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"days": [5, 8, 8, 12, 20, 3], "event": [1, 1, 0, 1, 0, 1],
+    ...                    "sex": list("FFMMMF")})
+    >>> curves = kaplan_meier_by(df, "days", "event", by=["sex"])
+    >>> {sex: km.to_frame()["survival"].round(3).tolist() for sex, km in curves.items()}
+    {'F': [0.667, 0.333, 0.0], 'M': [1.0, 0.5, 0.5]}
+    """
+    conf_type, conf_level = check_conf(conf_type, conf_level)
+    by = [by] if isinstance(by, str) else list(by)
+    table = frame_risk_table(
+        frame, duration, event, by, weights, what="kaplan_meier_by"
+    ).drop_empty()
+    return {
+        label: km_from_table(table, k, conf_type, conf_level, time_unit)
+        for k, label in enumerate(table.strata)
+    }
 
 
 class KaplanMeier:

@@ -17,15 +17,12 @@ import pandas as pd
 from recidive._version import __version__
 from recidive.errors import ArgumentError
 from recidive.estimation._input import (
-    check_columns,
     check_conf,
-    check_event,
-    check_time,
     check_times_requested,
-    check_weights,
 )
-from recidive.estimation.kaplan_meier import INSUFFICIENT, OK, km_from_table, values_at
-from recidive.estimation.risk_table import RiskTable, build_risk_table, stratum_codes
+from recidive.estimation._confint import conf_int
+from recidive.estimation.kaplan_meier import INSUFFICIENT, OK
+from recidive.estimation.risk_table import RiskTable, frame_risk_table
 from recidive.schema import DAYS_PER_YEAR
 
 #: Time units per year.
@@ -103,23 +100,79 @@ class RateTable:
         )
 
 
+#: Largest (strata x rows) grid of one block in :func:`_rates`.
+_BLOCK_CELLS = 4_000_000
+
+
 def _rates(table: RiskTable, t: np.ndarray, conf_type: str, conf_level: float) -> dict:
-    """Rates per (stratum, horizon) of a risk table, stratum-major."""
-    keys = ("n", "n_events", "n_at_risk", "rate", "std_err", "ci_lower", "ci_upper", "past")
-    out = {k: [] for k in keys}
-    n_total = table.n()
-    for k in range(table.n_strata):
-        km = km_from_table(table, k, conf_type, conf_level)
-        v = values_at(km._columns, t, interval_counts=False)
-        out["n"].append(np.full(t.shape, n_total[k]))
-        out["n_events"].append(v["n_events"])
-        out["n_at_risk"].append(v["n_at_risk"])
-        out["rate"].append(1.0 - v["survival"])
-        out["std_err"].append(v["std_err"])
-        out["ci_lower"].append(1.0 - v["ci_upper"])
-        out["ci_upper"].append(1.0 - v["ci_lower"])
-        out["past"].append(v["past"])
-    return {k: np.concatenate(v) if v else np.array([]) for k, v in out.items()}
+    """Rates per (stratum, horizon) of a risk table, stratum-major.
+
+    The Kaplan-Meier products and Greenwood sums of all strata run at once on
+    a (strata x rows) grid padded with neutral elements (factor 1, term 0),
+    which gives exactly the numbers of :func:`product_limit` on each stratum;
+    CIs are computed at the horizons only (see :func:`km_from_table` and
+    :func:`values_at` for the curve-wise form of the same quantities).
+    """
+    n_strata = table.n_strata
+    edges = np.searchsorted(table.stratum, np.arange(n_strata + 1))
+    sizes = np.diff(edges)
+    longest = max(int(sizes.max()) if n_strata else 0, 1)
+    n, d = table.n_at_risk, table.events()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor_rows = 1.0 - d / n
+        term_rows = np.where(d > 0, d / (n * (n - d)), 0.0)
+    shape = (n_strata, t.size)
+    idx, left = np.empty(shape, dtype=np.int64), np.empty(shape, dtype=np.int64)
+    past = np.empty(shape, dtype=bool)
+    surv_at, var_at, cum_d_at = np.empty(shape), np.empty(shape), np.empty(shape)
+    block = max(1, _BLOCK_CELLS // longest)
+    for lo in range(0, n_strata, block):
+        hi = min(lo + block, n_strata)
+        rows = slice(int(edges[lo]), int(edges[hi]))
+        stratum = table.stratum[rows] - lo
+        pos = np.arange(rows.start, rows.stop) - edges[table.stratum[rows]]
+        grid = np.ones((hi - lo, longest))
+        grid[stratum, pos] = factor_rows[rows]
+        surv = np.cumprod(grid, axis=1)
+        grid = np.zeros((hi - lo, longest))
+        grid[stratum, pos] = term_rows[rows]
+        var_log = np.cumsum(grid, axis=1)
+        grid = np.zeros((hi - lo, longest))
+        grid[stratum, pos] = d[rows]
+        cum_d = np.cumsum(grid, axis=1)
+        for k in range(lo, hi):
+            time = table.time[edges[k] : edges[k + 1]]
+            idx[k] = np.searchsorted(time, t, side="right") - 1
+            left[k] = np.searchsorted(time, t, side="left")
+            past[k] = t > time[-1] if time.size else True
+        safe = np.maximum(idx[lo:hi], 0)
+        block_rows = np.arange(hi - lo)[:, None]
+        surv_at[lo:hi] = surv[block_rows, safe]
+        var_at[lo:hi] = var_log[block_rows, safe]
+        cum_d_at[lo:hi] = cum_d[block_rows, safe]
+    before = idx < 0
+    se_log = np.sqrt(var_at)
+    with np.errstate(invalid="ignore"):
+        std_err = surv_at * se_log
+    lower, upper = conf_int(surv_at, se_log, conf_type, conf_level)
+    at_risk_rows = np.append(n, 0.0)
+    inside = left < sizes[:, None]
+    at_risk = np.where(inside, at_risk_rows[np.where(inside, edges[:-1, None] + left, -1)], 0.0)
+
+    def value(x: np.ndarray, start: float) -> np.ndarray:
+        return np.where(past, np.nan, np.where(before, start, x)).ravel()
+
+    survival = value(surv_at, 1.0)
+    return {
+        "n": np.repeat(table.n(), t.size),
+        "n_events": np.where(before, 0.0, cum_d_at).ravel(),
+        "n_at_risk": at_risk.ravel(),
+        "rate": 1.0 - survival,
+        "std_err": value(std_err, 0.0),
+        "ci_lower": 1.0 - value(upper, 1.0),
+        "ci_upper": 1.0 - value(lower, 1.0),
+        "past": past.ravel(),
+    }
 
 
 def _label_columns(labels: pd.Index, columns: list[str]) -> dict[str, np.ndarray]:
@@ -149,8 +202,12 @@ def survival_rates(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        One row per person (or per person and criterion).
+    frame : pandas.DataFrame, dask.dataframe.DataFrame, str or path
+        One row per person (or per person and criterion). A Dask DataFrame,
+        or the path of a Parquet file or dataset directory (read with Dask),
+        gives the same numbers as in memory: each partition is reduced to a
+        risk table and the tables are summed (see :mod:`recidive.estimation._dask`).
+        Needs ``pip install 'recidive[dask]'``.
     duration, event : str
         Columns of follow-up time (in ``time_unit``) and the 0/1 event flag.
     by : list of str, optional
@@ -164,7 +221,7 @@ def survival_rates(
         CI transform of S(t) and level (see :func:`kaplan_meier`);
         ``ci_lower = 1 - S_upper`` and ``ci_upper = 1 - S_lower``.
     weights : str or array-like, optional
-        Frequency weights (column name or values).
+        Frequency weights (column name or values; a column name for Dask).
     overall : bool
         Add the overall rows (pooled over ``by``). Default True.
     within : list of str, optional
@@ -199,20 +256,32 @@ def survival_rates(
     conf_type, conf_level = check_conf(conf_type, conf_level)
     if set(by) & set(within):
         raise ArgumentError(f"columns {sorted(set(by) & set(within))} are in both by and within")
-    wcol = [weights] if isinstance(weights, str) else []
-    check_columns(frame, [duration, event, *within, *by, *wcol], "survival_rates")
-    h_years = check_times_requested(horizons, "horizons")
-    order = np.argsort(h_years, kind="stable")
-    h_years = h_years[order]
-    h_time = h_years * UNITS_PER_YEAR[time_unit]
-
-    t = check_time(frame[duration], duration)
-    n = t.shape[0]
-    e = check_event(frame[event], n, event)
-    w = check_weights(frame[weights] if wcol else weights, n)
     columns = within + by
-    codes, labels = stratum_codes(frame[columns] if columns else None, n, compress=False)
-    table = build_risk_table(t, e, w, codes, labels, (1,), overwrite_stratum=True).drop_empty()
+    h_years = check_times_requested(horizons, "horizons")
+    h_years = h_years[np.argsort(h_years, kind="stable")]
+
+    table = frame_risk_table(frame, duration, event, columns, weights, what="survival_rates")
+    return rate_table(
+        table.drop_empty(), by, within, h_years, time_unit, conf_type, conf_level, overall
+    )
+
+
+def rate_table(
+    table: RiskTable,
+    by: list[str],
+    within: list[str],
+    h_years: np.ndarray,
+    time_unit: str,
+    conf_type: str,
+    conf_level: float,
+    overall: bool = True,
+) -> RateTable:
+    """The :class:`RateTable` of a risk table stratified by ``within + by`` (internal).
+
+    ``table`` has no empty strata; ``h_years`` are sorted horizons in years.
+    """
+    columns = within + by
+    h_time = h_years * UNITS_PER_YEAR[time_unit]
     labels = table.strata
 
     parts = []
@@ -240,19 +309,24 @@ def survival_rates(
                 lab = {**{c: v[key] for c, v in wl.items()}, **lab}
             parts.append((res, lab, key, 0, np.zeros(key.size, int)))
 
-    frames = []
-    for res, lab, wkey, flag, skey in parts:
-        m = skey.size
-        df = pd.DataFrame(lab)
-        df["horizon_years"] = np.tile(h_years, m // max(h_years.size, 1))
-        for c in ("n", "n_events", "n_at_risk", "rate", "std_err", "ci_lower", "ci_upper"):
-            df[c] = res[c]
-        df["status"] = np.where(res["past"], INSUFFICIENT, OK)
-        df["_w"], df["_f"], df["_s"] = wkey, flag, skey
-        frames.append(df)
-    out = pd.concat(frames, ignore_index=True)
-    out = out.sort_values(["_w", "_f", "_s", "horizon_years"], kind="stable")
-    out = out[[*columns, *RATE_COLUMNS]].reset_index(drop=True)
+    keys = ("n", "n_events", "n_at_risk", "rate", "std_err", "ci_lower", "ci_upper")
+    data = {c: np.concatenate([lab[c] for _, lab, *_ in parts]) for c in columns}
+    data["horizon_years"] = np.concatenate(
+        [np.tile(h_years, p[4].size // h_years.size) for p in parts]
+    )
+    for c in keys:
+        data[c] = np.concatenate([res[c] for res, *_ in parts])
+    past = np.concatenate([res["past"] for res, *_ in parts])
+    data["status"] = np.where(past, INSUFFICIENT, OK).astype(object)
+    order = np.lexsort(
+        (
+            data["horizon_years"],
+            np.concatenate([p[4] for p in parts]),
+            np.concatenate([np.full(p[4].size, p[3]) for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
+    )
+    out = pd.DataFrame({c: data[c][order] for c in [*columns, *RATE_COLUMNS]})
     return RateTable(
         out,
         tuple(by),
@@ -261,7 +335,7 @@ def survival_rates(
         time_unit,
         conf_type,
         conf_level,
-        weighted=w is not None,
+        weighted=table.weighted,
     )
 
 

@@ -11,13 +11,21 @@ whole, which is how partitions of a distributed data set are reduced.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from recidive.errors import ArgumentError
-from recidive.estimation._input import check_cause, check_time, check_weights
+from recidive.estimation._input import (
+    check_cause,
+    check_columns,
+    check_event,
+    check_time,
+    check_weights,
+)
 
 #: Largest dense (stratum x time x cause) grid counted with one ``bincount``.
 _MAX_DENSE_CELLS = 50_000_000
@@ -146,11 +154,14 @@ class RiskTable:
         if self.strata.nlevels != other.strata.nlevels:
             raise ArgumentError("cannot add risk tables stratified by different columns")
         causes = tuple(sorted(set(self.causes) | set(other.causes)))
-        labels = self.strata.append(other.strata).unique()
-        try:
-            labels = labels.sort_values()
-        except TypeError:
-            pass
+        if self.strata.equals(other.strata):
+            labels = self.strata  # same strata (e.g. partitions): keep their order
+        else:
+            labels = self.strata.append(other.strata).unique()
+            try:
+                labels = labels.sort_values()
+            except TypeError:
+                pass
         parts = []
         for rt in (self, other):
             events = np.zeros((rt.time.shape[0], len(causes)))
@@ -229,13 +240,16 @@ def stratum_codes(strata, n: int, compress: bool = True) -> tuple[np.ndarray, pd
         codes_list.append(codes)
         levels.append(labels)
     if len(columns) == 1:
-        return codes_list[0].astype(np.int64, copy=False), pd.Index(levels[0], name=columns[0].name)
+        return codes_list[0], pd.Index(levels[0], name=columns[0].name)
     sizes = [len(lv) for lv in levels]
-    combined = codes_list[0].astype(np.int64)
+    total = int(np.prod(sizes, dtype=np.float64))
+    # Combine in the narrowest integer type that holds every code: for the
+    # usual handful of categorical columns this is int8 or int16, so each step
+    # is a cheap pass over 1-2 bytes per row instead of 8.
+    combined = codes_list[0].astype(_code_dtype(total))
     for codes, size in zip(codes_list[1:], sizes[1:], strict=True):
         combined *= size
         combined += codes
-    total = int(np.prod(sizes, dtype=np.float64))
     if not compress and total <= 100_000:
         index = pd.MultiIndex.from_product(levels, names=[c.name for c in columns])
         return combined, index
@@ -251,7 +265,15 @@ def stratum_codes(strata, n: int, compress: bool = True) -> tuple[np.ndarray, pd
         [lv.take(p) for lv, p in zip(levels, parts, strict=True)],
         names=[c.name for c in columns],
     )
-    return codes.astype(np.int64, copy=False), index
+    return codes.astype(_code_dtype(len(index)), copy=False), index
+
+
+def _code_dtype(n_codes: int) -> np.dtype:
+    """Narrowest signed integer type that holds codes ``0 .. n_codes - 1``."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_codes <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
 
 
 def _column_codes(
@@ -266,7 +288,8 @@ def _column_codes(
         values = col.to_numpy()
         lo, hi = int(values.min()), int(values.max())
         if hi - lo <= max(n, 1_000_000):
-            codes, cats = (values - lo).astype(np.int64), pd.RangeIndex(lo, hi + 1)
+            codes = (values - lo).astype(_code_dtype(hi - lo + 1))
+            cats = pd.RangeIndex(lo, hi + 1)
         else:
             codes, cats = pd.factorize(values, sort=True)
     else:
@@ -292,12 +315,11 @@ def build_risk_table(
     stratum: np.ndarray,
     labels: pd.Index,
     causes: tuple[int, ...] | None = None,
-    overwrite_stratum: bool = False,
 ) -> RiskTable:
     """Build a risk table from checked arrays (internal; see :func:`risk_table`).
 
-    With ``overwrite_stratum`` the int64 ``stratum`` array is reused as
-    scratch space for the cell codes (saves an allocation on large data).
+    ``stratum`` holds codes ``0 .. len(labels) - 1`` in any integer type (the
+    narrower, the faster); the arrays are not modified.
     """
     n_strata = len(labels)
     if causes is None:
@@ -317,6 +339,10 @@ def build_risk_table(
             raise ArgumentError(f"cause codes outside {causes} are present")
     if time.dtype.kind == "i":
         t_min, t_max = int(time.min()), int(time.max())
+        # Count from day 0 unless that would more than double the grid: the
+        # times then index the grid as they are, without a subtraction pass.
+        if t_min <= t_max - t_min + 1:
+            t_min = 0
         grid_times = None
         n_times = t_max - t_min + 1
         t_idx = time - t_min if t_min else time
@@ -325,18 +351,18 @@ def build_risk_table(
         n_times = grid_times.shape[0]
     cells = n_strata * n_times * n_kinds
     if cells <= _MAX_DENSE_CELLS and (cells <= 8 * time.shape[0] + 1_000_000):
+        # Cell code ((kind * n_strata + stratum) * n_times + time), kind
+        # outermost: the (kind, stratum) part is formed in a 1-2 byte type and
+        # a single multiply-add writes the int64 codes that bincount reads.
         if n_strata > 1:
-            ok = overwrite_stratum and stratum.dtype == np.int64 and stratum.flags.writeable
-            code = stratum if ok else stratum.astype(np.int64)
-            code *= n_times
-            code += t_idx
+            group = np.multiply(kind, n_strata, dtype=_code_dtype(n_kinds * n_strata))
+            group += stratum
         else:
-            code = t_idx.astype(np.int64)
-        if n_kinds > 1:
-            code *= n_kinds
-            code += kind
+            group = kind
+        code = np.multiply(group, n_times, dtype=np.int64)
+        code += t_idx
         counts = np.bincount(code, weights=weights, minlength=cells).astype(np.float64, copy=False)
-        counts = counts.reshape(n_strata * n_times, n_kinds)
+        counts = counts.reshape(n_kinds, n_strata * n_times).T
         rows = np.flatnonzero(counts.sum(axis=1) > 0)
         row_times = rows % n_times
         row_times = row_times + t_min if grid_times is None else grid_times[row_times]
@@ -349,7 +375,8 @@ def build_risk_table(
             causes,
             weights is not None,
         )
-    cell, inverse = np.unique((stratum * n_times + t_idx) * n_kinds + kind, return_inverse=True)
+    code = (stratum.astype(np.int64) * n_times + t_idx) * n_kinds + kind
+    cell, inverse = np.unique(code, return_inverse=True)
     counts = np.bincount(inverse, weights=weights, minlength=cell.shape[0])
     row_code = cell // n_kinds
     rows, first = np.unique(row_code, return_inverse=True)
@@ -394,3 +421,56 @@ def risk_table(time, event_or_cause, weights=None, strata=None) -> RiskTable:
     w = check_weights(weights, n)
     codes, labels = stratum_codes(strata, n)
     return build_risk_table(t, cause, w, codes, labels)
+
+
+def competing_kind(cause: np.ndarray, cause_of_interest: int) -> np.ndarray:
+    """Recode causes to 0 = censored, 1 = the cause of interest, 2 = another cause."""
+    if cause_of_interest <= 0:
+        raise ArgumentError(f"cause_of_interest must be a cause code >= 1; got {cause_of_interest}")
+    return np.where(cause == 0, 0, np.where(cause == cause_of_interest, 1, 2))
+
+
+def frame_risk_table(
+    frame,
+    duration: str,
+    event: str,
+    by: Sequence[str] = (),
+    weights=None,
+    cause_of_interest: int | None = None,
+    what: str = "risk_table",
+) -> RiskTable:
+    """Risk table of a survival frame stratified by the full product of the ``by`` levels.
+
+    ``frame`` is a pandas DataFrame, a Dask DataFrame or the path of a Parquet
+    file or dataset; the last two are reduced partition by partition with
+    :func:`recidive.estimation._dask.dask_risk_table`, which calls this
+    function on each partition. ``event`` is a 0/1 flag, or with
+    ``cause_of_interest`` a cause code (the table then has causes ``(1, 2)``:
+    the cause of interest and any other). Strata may be empty; callers drop them.
+    """
+    by = list(by)
+    if _is_distributed(frame):
+        from recidive.estimation._dask import dask_risk_table
+
+        return dask_risk_table(frame, duration, event, by, weights, cause_of_interest, what)
+    wcol = [weights] if isinstance(weights, str) else []
+    check_columns(frame, [duration, event, *by, *wcol], what)
+    t = check_time(frame[duration], duration)
+    n = t.shape[0]
+    if cause_of_interest is None:
+        kind, causes = check_event(frame[event], n, event), (1,)
+    else:
+        kind, causes = (
+            competing_kind(check_cause(frame[event], n, event), cause_of_interest),
+            (1, 2),
+        )
+    w = check_weights(frame[weights] if wcol else weights, n)
+    codes, labels = stratum_codes(frame[by] if by else None, n, compress=False)
+    return build_risk_table(t, kind, w, codes, labels, causes)
+
+
+def _is_distributed(frame) -> bool:
+    """A Dask collection or a path (read with Dask), without importing Dask."""
+    if isinstance(frame, str | os.PathLike):
+        return True
+    return type(frame).__module__.split(".")[0] in ("dask", "dask_expr")

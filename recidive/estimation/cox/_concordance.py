@@ -9,8 +9,14 @@ comparable. The standard error is R's infinitesimal-jackknife one,
 ``sqrt(sum(dfbeta^2) / 4)``. Weights are frequency weights: the result equals
 that of the expanded data.
 
-Counting runs two sweeps over the distinct times with a Fenwick tree over the
-ranks of the risk score, vectorised within each time.
+Counting is O(n log n) and fully vectorised. Each row's partners form one
+contiguous range of a sorted array: for a death, the rows of its stratum sorted
+by time descending with censored before deaths at a time (its partners are the
+prefix before its own time's deaths); for any row, the deaths of its stratum
+sorted by time (the earlier deaths, plus those at its own time for a censored
+row). A wavelet matrix over the ranks of the risk score answers "weight below,
+equal to and above my rank within this range" for all rows at once, one pass
+per bit of the rank.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -31,79 +38,41 @@ class Concordance:
     tied_xy: float
 
 
-class _Fenwick:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.tree = np.zeros(size + 1)
-        self.node = np.zeros(size + 1)
+def _range_rank(values, weights, lo, hi, q, nbits):
+    """Weight of ``values < q`` and ``values == q`` among positions ``[lo, hi)``.
 
-    def add(self, idx: np.ndarray, w: np.ndarray) -> None:
-        np.add.at(self.node, idx, w)
-        while len(idx):
-            np.add.at(self.tree, idx, w)
-            idx = idx + (idx & -idx)
-            keep = idx <= self.size
-            idx, w = idx[keep], w[keep]
-
-    def below(self, idx: np.ndarray) -> np.ndarray:
-        """Sum of weights with rank < idx (ranks are 1-based)."""
-        out = np.zeros(len(idx))
-        i = idx - 1
-        while True:
-            live = i > 0
-            if not live.any():
-                return out
-            out[live] += self.tree[i[live]]
-            i = np.where(live, i - (i & -i), 0)
-
-
-def _sweep(tidx, event, rank, w, size, descending: bool):
-    """Per row: weights of the partners with lower, equal and higher rank.
-
-    Descending: a death's partners are the later rows and the censored rows at
-    its time. Ascending: a row's partners are the earlier deaths, and the
-    deaths at its own time when the row is censored.
+    A wavelet matrix, built and queried one bit level at a time (most significant
+    first): at each level the rows are stably partitioned by the bit, and each query
+    range moves to its zeros or its ones, collecting the weight of the zeros when
+    the query's bit is one.
     """
-    n = len(tidx)
-    lt, eq, gt = np.zeros(n), np.zeros(n), np.zeros(n)
-    fw = _Fenwick(size)
-    total = 0.0
-    order = np.lexsort((~event, -tidx if descending else tidx))
-    t_sorted = tidx[order]
-    cuts = np.flatnonzero(np.diff(t_sorted)) + 1
-    for rows in np.split(order, cuts):
-        ev = event[rows]
-        dead, cens = rows[ev], rows[~ev]
-        if descending:
-            steps = ((cens, "insert"), (dead, "query"), (dead, "insert"))
-        else:
-            steps = ((dead, "query"), (dead, "insert"), (cens, "query"))
-        for sel, what in steps:
-            if not len(sel):
-                continue
-            r = rank[sel]
-            if what == "insert":
-                fw.add(r, w[sel])
-                total += w[sel].sum()
-            else:
-                below = fw.below(r)
-                same = fw.node[r]
-                lt[sel], eq[sel], gt[sel] = below, same, total - below - same
-    return lt, eq, gt
+    n = len(values)
+    below = np.zeros(len(q))
+    v, w = values, weights
+    zp = np.zeros(n + 1, dtype=np.int64)
+    wp = np.zeros(n + 1)
+    for level in range(nbits - 1, -1, -1):
+        one = ((v >> level) & 1).astype(bool)
+        zero = ~one
+        np.cumsum(zero, out=zp[1:])
+        np.cumsum(np.where(one, 0.0, w), out=wp[1:])
+        n_zero = zp[-1]
+        qone = ((q >> level) & 1).astype(bool)
+        below += np.where(qone, wp[hi] - wp[lo], 0.0)
+        zlo, zhi = zp[lo], zp[hi]
+        lo = np.where(qone, n_zero + lo - zlo, zlo)
+        hi = np.where(qone, n_zero + hi - zhi, zhi)
+        part = np.concatenate([np.flatnonzero(zero), np.flatnonzero(one)])
+        v, w = v[part], w[part]
+    np.cumsum(w, out=wp[1:])
+    return below, wp[hi] - wp[lo]
 
 
-def _tied_y(tidx, event, rank, w):
-    d = event
-    t, r, ww = tidx[d], rank[d], w[d]
-    if not len(t):
-        return 0.0, 0.0
-    _, inv_t = np.unique(t, return_inverse=True)
-    dt = np.bincount(inv_t, ww)
-    key = np.unique(np.column_stack([t, r]), axis=0, return_inverse=True)[1].ravel()
-    dxy = np.bincount(key, ww)
-    tied_all = float((dt * (dt - 1) / 2).sum())
-    tied_xy = float((dxy * (dxy - 1) / 2).sum())
-    return tied_all - tied_xy, tied_xy
+def _partner_counts(values, weights, lo, hi, q, nbits):
+    """Weight below, equal and above rank ``q`` in ``[lo, hi)`` of ``values``."""
+    total = np.concatenate([[0.0], np.cumsum(weights)])
+    below, equal = _range_rank(values, weights, lo, hi, q, nbits)
+    return below, equal, total[hi] - total[lo] - below - equal
 
 
 def concordance(time, event, weight, stratum, lp) -> Concordance:
@@ -113,29 +82,44 @@ def concordance(time, event, weight, stratum, lp) -> Concordance:
     BLAS products may differ in the last bit, are tied on the risk score.
     """
     lp = np.round(lp, 10)
-    frame = np.column_stack([stratum, time, event, lp])
-    keys, inv = np.unique(frame, axis=0, return_inverse=True)
-    inv = inv.ravel()
+    # distinct (stratum, time, event, rank) rows, sorted in that order
+    tcode, tvals = pd.factorize(np.asarray(time), sort=True)
+    rcode, rvals = pd.factorize(lp, sort=True)
+    n_t, n_r = len(tvals), max(len(rvals), 1)
+    st = np.asarray(stratum, dtype=np.int64) * n_t + tcode  # (stratum, time)
+    key = (st * 2 + np.asarray(event, dtype=bool)) * n_r + rcode
+    inv, keys = pd.factorize(key, sort=True)
     w = np.bincount(inv, weight, minlength=len(keys))
-    s, t, e, x = keys[:, 0], keys[:, 1], keys[:, 2] > 0, keys[:, 3]
-    cc = np.zeros(len(keys))
-    dd = np.zeros(len(keys))
-    tt = np.zeros(len(keys))
-    tot = np.zeros(5)
-    for level in np.unique(s):
-        rows = np.flatnonzero(s == level)
-        tidx = np.unique(t[rows], return_inverse=True)[1].ravel()
-        ranks_u, rank = np.unique(x[rows], return_inverse=True)
-        rank = rank.ravel() + 1
-        ev, ww = e[rows], w[rows]
-        lt1, eq1, gt1 = _sweep(tidx, ev, rank, ww, len(ranks_u), True)
-        lt2, eq2, gt2 = _sweep(tidx, ev, rank, ww, len(ranks_u), False)
-        lt1, eq1, gt1 = lt1 * ev, eq1 * ev, gt1 * ev
-        cc[rows] = lt1 + gt2
-        dd[rows] = gt1 + lt2
-        tt[rows] = eq1 + eq2
-        ty, txy = _tied_y(tidx, ev, rank, ww)
-        tot += [ww @ lt1, ww @ gt1, ww @ eq1, ty, txy]
+    r = keys % n_r
+    e = (keys // n_r) % 2 == 1
+    st = keys // (2 * n_r)
+    s = st // n_t
+    nbits = max(1, int(n_r - 1).bit_length())
+
+    # deaths' partners: later times and censored rows at their time, same stratum
+    desc = (s * n_t + (n_t - 1 - st % n_t)) * 2 + e  # time descending, censored first
+    order = np.argsort(desc, kind="stable")
+    desc_sorted = desc[order]
+    dead = np.flatnonzero(e)
+    lo = np.searchsorted(desc_sorted, s[dead] * n_t * 2)
+    hi = np.searchsorted(desc_sorted, desc[dead])
+    lt1, eq1, gt1 = (np.zeros(len(keys)) for _ in range(3))
+    lt1[dead], eq1[dead], gt1[dead] = _partner_counts(r[order], w[order], lo, hi, r[dead], nbits)
+
+    # every row's partners: earlier deaths, and deaths at its time if it is censored
+    dead_st = st[dead]  # sorted
+    lo = np.searchsorted(dead_st, s * n_t)
+    hi = np.where(e, np.searchsorted(dead_st, st), np.searchsorted(dead_st, st, side="right"))
+    lt2, eq2, gt2 = _partner_counts(r[dead], w[dead], lo, hi, r, nbits)
+
+    cc = lt1 + gt2
+    dd = gt1 + lt2
+    tt = eq1 + eq2
+    wd = w[dead]
+    dt = np.bincount(np.searchsorted(np.unique(dead_st), dead_st), wd)
+    tied_all = float((dt * (dt - 1) / 2).sum())
+    tied_xy = float((wd * (wd - 1) / 2).sum())
+    tot = np.array([w @ lt1, w @ gt1, w @ eq1, tied_all - tied_xy, tied_xy])
     npair = tot[0] + tot[1] + tot[2]
     if npair == 0:
         return Concordance(np.nan, np.nan, *tot)

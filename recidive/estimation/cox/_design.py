@@ -22,8 +22,7 @@ class Design:
     reference_levels: dict[str, object] = field(default_factory=dict)
 
     def matrix(self, frame: pd.DataFrame) -> np.ndarray:
-        """The covariate matrix of ``frame`` (same coding as at fit time)."""
-        cols = []
+        """The covariate matrix of ``frame`` (same coding as at fit time), F-order."""
         for cov in self.covariates:
             _require_columns(frame, [cov], "covariate")
             values = frame[cov]
@@ -35,16 +34,18 @@ class Design:
                         f"covariate {cov!r} has level {first!r} in {int(unknown.sum())} rows "
                         f"that was not in the fitted data; use one of {list(self.levels[cov])}"
                     )
-                _check_missing(values, cov)
-                for level in self.levels[cov]:
-                    if level != self.reference_levels[cov]:
-                        cols.append((values == level).to_numpy(dtype=float))
+            _check_missing(values, cov)
+        x = np.empty((len(frame), len(self.names)), order="F")
+        for cov in self.covariates:
+            values = frame[cov]
+            cols = self.terms[cov]
+            if cov in self.levels:
+                dummies = [lv for lv in self.levels[cov] if lv != self.reference_levels[cov]]
+                for j, level in zip(cols, dummies, strict=True):
+                    x[:, j] = (values == level).to_numpy()
             else:
-                _check_missing(values, cov)
-                cols.append(values.to_numpy(dtype=float))
-        if not cols:
-            return np.zeros((len(frame), 0))
-        return np.column_stack(cols)
+                x[:, cols[0]] = values.to_numpy()
+        return x
 
 
 def _require_columns(frame: pd.DataFrame, columns, role: str) -> None:
@@ -67,6 +68,13 @@ def _check_missing(values: pd.Series, name: str) -> None:
         )
 
 
+def constant_error(name: str, value: float, n: int) -> ArgumentError:
+    return ArgumentError(
+        f"covariate {name!r} is constant (value {value:g} in all {n} rows); "
+        "drop it from the covariates"
+    )
+
+
 def _is_categorical(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.CategoricalDtype | pd.StringDtype) or (
         values.dtype.kind in "OSU"
@@ -74,9 +82,13 @@ def _is_categorical(values: pd.Series) -> bool:
 
 
 def build_design(
-    frame: pd.DataFrame, covariates, reference_levels: dict | None = None
-) -> tuple[Design, np.ndarray]:
-    """Check the covariates of ``frame`` and build the design and its matrix."""
+    frame: pd.DataFrame, covariates, reference_levels: dict | None = None, matrix: bool = True
+) -> tuple[Design, np.ndarray | None]:
+    """Check the covariates of ``frame`` and build the design and (optionally) its matrix.
+
+    With ``matrix=False`` the matrix is not built (the caller collapses the rows instead and
+    checks for constant columns itself); the missing-value checks still run.
+    """
     covariates = _as_list(covariates, "covariates")
     if not covariates:
         raise ArgumentError("covariates is empty; give at least one covariate column")
@@ -128,17 +140,18 @@ def build_design(
                 raise ArgumentError(
                     f"covariate {cov!r} has dtype {values.dtype}, neither numeric nor categorical"
                 )
+            if not matrix:
+                _check_missing(values, cov)
             terms[cov] = (len(names),)
             names.append(cov)
     design = Design(tuple(covariates), tuple(names), terms, levels, refs)
+    if not matrix:
+        return design, None
     x = design.matrix(frame)
     for j, name in enumerate(names):
         col = x[:, j]
         if len(col) and np.all(col == col[0]):
-            raise ArgumentError(
-                f"covariate {name!r} is constant (value {col[0]:g} in all {len(col)} rows); "
-                "drop it from the covariates"
-            )
+            raise constant_error(name, col[0], len(col))
     return design, x
 
 

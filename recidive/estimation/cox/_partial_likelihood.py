@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_CHUNK = 1 << 20  # rows per block for products, to bound temporaries
+_CHUNK = 1 << 16  # rows per block for products, to bound temporaries
 
 
 @dataclass
@@ -48,31 +48,41 @@ class RiskSets:
     ev_starts: np.ndarray  # starts of event groups within ev_rows
     ev_groups: np.ndarray  # group index of each event group
     deaths: np.ndarray  # D per event group (sum of event weights)
-    term_group: np.ndarray  # event-group index (local) of each Efron term
-    term_f: np.ndarray
-    term_w: np.ndarray
+    term_counts: np.ndarray  # Efron terms per event group (D; Breslow: 1)
+    term_f: np.ndarray | None  # f_k = k / D of each term, in group order (Breslow: None, 0)
+    term_w: np.ndarray | None  # weight of each term (Efron: None, 1; Breslow: D)
     wx_events: np.ndarray  # sum over events of w x
     means: np.ndarray
-    x_ev: np.ndarray = None  # x of the event rows (F-order)
+    # when the input rows were collapsed: the sorted row of each input event row (input
+    # order) and their weights (None: all 1), for per-person residuals
+    input_event_rows: np.ndarray | None = None
+    input_event_weights: np.ndarray | None = None
 
     @property
     def n_groups(self) -> int:
         return len(self.starts)
 
 
-def build_risk_sets(x, time, event, weight, stratum, ties: str) -> RiskSets:
-    """Sort once and precompute the group structure and Efron's terms."""
-    if stratum.min() == stratum.max():
-        order = np.argsort(time, kind="stable")
+def build_risk_sets(x, time, event, weight, stratum, ties: str, presorted=False) -> RiskSets:
+    """Sort once and precompute the group structure and Efron's terms.
+
+    With ``presorted=True`` the rows are already sorted by (stratum, time) and ``x`` is an
+    F-order float array that is centred in place.
+    """
+    if presorted:
+        order = np.arange(len(time))
     else:
-        order = np.lexsort((time, stratum))
-    x = np.asarray(x, dtype=float)
-    xs = np.empty(x.shape, order="F")
-    for j in range(x.shape[1]):
-        np.take(x[:, j], order, out=xs[:, j])
-    x = xs
-    time, event = time[order], event[order]
-    weight, stratum = weight[order], stratum[order]
+        if stratum.min() == stratum.max():
+            order = np.argsort(time, kind="stable")
+        else:
+            order = np.lexsort((time, stratum))
+        x = np.asarray(x, dtype=float)
+        xs = np.empty(x.shape, order="F")
+        for j in range(x.shape[1]):
+            np.take(x[:, j], order, out=xs[:, j])
+        x = xs
+        time, event = time[order], event[order]
+        weight, stratum = weight[order], stratum[order]
     wsum = weight.sum()
     means = (weight @ x) / wsum if x.shape[1] else np.zeros(0)
     x -= means
@@ -95,22 +105,20 @@ def build_risk_sets(x, time, event, weight, stratum, ties: str) -> RiskSets:
     deaths = np.add.reduceat(weight[ev_rows], ev_starts) if len(ev_rows) else np.zeros(0)
 
     if ties == "efron":
-        d_int = np.rint(deaths).astype(np.int64)
-        term_group = np.repeat(np.arange(len(deaths)), d_int)
-        first = np.repeat(np.cumsum(d_int) - d_int, d_int)
-        k = np.arange(len(term_group)) - first
-        term_f = k / np.repeat(deaths, d_int)
-        term_w = np.ones(len(term_group))
+        term_counts = np.rint(deaths).astype(np.int64)
+        first = np.repeat(np.cumsum(term_counts) - term_counts, term_counts)
+        k = np.arange(int(term_counts.sum())) - first
+        term_f = k / np.repeat(deaths, term_counts)
+        term_w = None  # all 1
     else:
-        term_group = np.arange(len(deaths))
-        term_f = np.zeros(len(deaths))
+        term_counts = np.ones(len(deaths), dtype=np.int64)
+        term_f = None  # all 0
         term_w = deaths.copy()
-    x_ev = np.asfortranarray(x[ev_rows])
-    wx_events = weight[ev_rows] @ x_ev
+    wx_events = np.where(event, weight, 0.0) @ x  # no (events x p) copy
     return RiskSets(
         x, time, event, weight, stratum, order, starts, group, group_stratum,
-        stratum_bounds, ev_rows, ev_starts, ev_groups, deaths, term_group, term_f,
-        term_w, wx_events, means, x_ev,
+        stratum_bounds, ev_rows, ev_starts, ev_groups, deaths, term_counts, term_f,
+        term_w, wx_events, means,
     )  # fmt: skip
 
 
@@ -129,15 +137,19 @@ def _forward_cumsum(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     return out
 
 
-def _group_sums(x: np.ndarray, r: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """``np.add.reduceat(r[:, None] * x, starts)``, one column at a time."""
-    n, p = x.shape
+def _group_sums(x: np.ndarray, r: np.ndarray, starts: np.ndarray, rows=None) -> np.ndarray:
+    """``np.add.reduceat(r[:, None] * x[rows], starts)``, one column at a time."""
+    n, p = (x.shape[0] if rows is None else len(rows)), x.shape[1]
     out = np.empty((len(starts), p))
     if n == 0:
         return out
     buf = np.empty(n)
     for j in range(p):
-        np.multiply(x[:, j], r, out=buf)
+        if rows is None:
+            np.multiply(x[:, j], r, out=buf)
+        else:
+            np.take(x[:, j], rows, out=buf)
+            buf *= r
         out[:, j] = np.add.reduceat(buf, starts)
     return out
 
@@ -173,19 +185,35 @@ class Evaluation:
     c3: np.ndarray
 
 
-def group_scalars(rs: RiskSets, s0: np.ndarray, e0: np.ndarray, gweight=None):
-    """Efron/Breslow per-event-time scalars a, b, c1, c2, c3 and sum of log den."""
-    tg, f, w = rs.term_group, rs.term_f, rs.term_w
-    den = s0[tg] - f * e0[tg]
+def group_scalars(rs: RiskSets, s0: np.ndarray, e0: np.ndarray):
+    """Efron/Breslow per-event-time scalars a, b, c1, c2, c3 and sum of log den.
+
+    One pass of a few vector operations over the Efron terms (one per unit of death
+    weight), summed per event time with ``np.add.reduceat``.
+    """
     m = len(s0)
-    inv = w / den
-    a = np.bincount(tg, inv, minlength=m)
-    b = np.bincount(tg, inv * f, minlength=m)
-    inv2 = inv / den
-    c1 = np.bincount(tg, inv2, minlength=m)
-    c2 = np.bincount(tg, inv2 * f, minlength=m)
-    c3 = np.bincount(tg, inv2 * f * f, minlength=m)
-    logden = float(w @ np.log(den))
+    if rs.term_f is None:  # Breslow: one term of weight D per time
+        w = rs.term_w
+        a = w / s0
+        c1 = a / s0
+        zero = np.zeros(m)
+        return a, zero, c1, zero, zero, float(w @ np.log(s0))
+    counts, f = rs.term_counts, rs.term_f
+    starts = np.cumsum(counts) - counts
+    den = np.repeat(e0, counts)
+    den *= f
+    np.subtract(np.repeat(s0, counts), den, out=den)
+    logden = float(np.log(den).sum())
+    inv = np.reciprocal(den, out=den)
+    a = np.add.reduceat(inv, starts)
+    tmp = inv * f
+    b = np.add.reduceat(tmp, starts)
+    tmp *= inv
+    c2 = np.add.reduceat(tmp, starts)
+    tmp *= f
+    c3 = np.add.reduceat(tmp, starts)
+    inv *= inv
+    c1 = np.add.reduceat(inv, starts)
     return a, b, c1, c2, c3, logden
 
 
@@ -202,9 +230,9 @@ def evaluate(rs: RiskSets, beta: np.ndarray, need_information: bool = True) -> E
     s0, s1 = s0_all[rs.ev_groups], s1_all[rs.ev_groups]
     ev = rs.ev_rows
     e0 = np.add.reduceat(risk[ev], rs.ev_starts)
-    e1 = _group_sums(rs.x_ev, risk[ev], rs.ev_starts)
+    e1 = _group_sums(x, risk[ev], rs.ev_starts, rows=ev)
     a, b, c1, c2, c3, logden = group_scalars(rs, s0, e0)
-    d_total = float(rs.term_w.sum())
+    d_total = float(rs.term_counts.sum() if rs.term_w is None else rs.term_w.sum())
     loglik = float(rs.weight[ev] @ eta[ev]) - logden - shift * d_total
     score = rs.wx_events - (s1.T @ a - e1.T @ b)
     info = None

@@ -63,7 +63,7 @@ class CoxResults:
     n, n_events : float
         Persons (sum of frequency weights) and events.
     metadata : mapping
-        ``ties, conf_level, n, n_events, n_rows, robust, strata, weights,
+        ``ties, conf_level, n, n_events, n_rows, n_distinct_rows, robust, strata, weights,
         reference_levels, covariates, package_version``.
     """
 

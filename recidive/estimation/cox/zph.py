@@ -136,9 +136,18 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
     table["p_value"] = stats.chi2.sf(table["chisq"], table["df"])
 
     residuals = _scaled_residuals(rs, design, beta, schoen, i11)
-    residuals.insert(0, "weight", rs.weight[er])
-    residuals.insert(0, "transformed_time", ttimes[er])
-    residuals.insert(0, "time", rs.time[er])
+    rows, weight = er, rs.weight[er]
+    if rs.input_event_rows is not None:  # collapsed fit: one row per input event row
+        src = rs.input_event_rows
+        order = np.argsort(rs.group[src], kind="stable")  # by (stratum, time), input order
+        rows = src[order]
+        weight = np.ones(len(rows)) if rs.input_event_weights is None else (
+            rs.input_event_weights[order]
+        )  # fmt: skip
+        residuals = residuals.iloc[np.searchsorted(er, rows)].reset_index(drop=True)
+    residuals.insert(0, "weight", weight)
+    residuals.insert(0, "transformed_time", ttimes[rows])
+    residuals.insert(0, "time", rs.time[rows])
     return ZphResult(table, residuals, transform)
 
 
