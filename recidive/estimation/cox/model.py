@@ -44,6 +44,8 @@ def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
     values = frame[column]
     if values.dtype.kind not in "biuf":
         raise ArgumentError(f"{role} column {column!r} must be numeric, got dtype {values.dtype}")
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biu":
+        return values.to_numpy()  # no copy: integers are finite
     arr = values.to_numpy(dtype=float)
     bad = ~np.isfinite(arr)
     if bad.any():
@@ -172,10 +174,10 @@ def fit_cox(
             f"event column {event!r} has values other than 0/1 in {int(not01.sum())} rows"
         )
     if weights is None:
-        w = np.ones(len(frame))
+        w = None  # unit weights, made only if the rows are fitted one by one
     else:
         _require_columns(frame, [weights], "weights")
-        w = _numeric(frame, weights, "weights")
+        w = _numeric(frame, weights, "weights").astype(float, copy=False)
         if (w < 0).any():
             raise ArgumentError(
                 f"weights column {weights!r} is negative in {int((w < 0).sum())} rows"
@@ -188,17 +190,20 @@ def fit_cox(
             )
     stratum, strata_cols, strata_levels = _strata_codes(frame, strata)
     design, _ = build_design(frame, covariates, reference_levels, matrix=False)
-    n_rows = len(time) if weights is None else int((w > 0).sum())
-    n_events = float(w @ status)
-    n_total = float(w.sum())
+    if w is None:
+        n_rows, n_total, n_events = len(time), float(len(time)), float(np.count_nonzero(status))
+    else:
+        n_rows, n_total, n_events = int((w > 0).sum()), float(w.sum()), float(w @ status)
     rows = None
     if _COLLAPSE:
-        rows = collapse_rows(frame, design, time, status, None if weights is None else w, stratum)
+        rows = collapse_rows(frame, design, time, status, w, stratum if strata_cols else None)
     if rows is None:
         x = design.matrix(frame)
         for j, name in enumerate(design.names):
             if len(x) and np.all(x[:, j] == x[0, j]):
                 raise constant_error(name, x[0, j], len(x))
+        time, status = time.astype(float), status.astype(float)
+        w = np.ones(len(time)) if w is None else w
         keep = w > 0
         if not keep.all():
             frame_rows = np.flatnonzero(keep)
@@ -215,8 +220,9 @@ def fit_cox(
         rs = build_risk_sets(x, time, status == 1, w, stratum, ties)
     else:
         rs = build_risk_sets(
-            rows.x, rows.time, rows.event, rows.weight, rows.stratum, ties, presorted=True
-        )
+            rows.x, rows.time, rows.event, rows.weight, rows.stratum, ties, presorted=True,
+            pattern=rows.pattern, pattern_x=rows.pattern_x,
+        )  # fmt: skip
         rs.input_event_rows, rs.input_event_weights = rows.event_rows, rows.event_weights
         del rows
     nf = newton_raphson(rs, max_iter=max_iter, tol=tol)
