@@ -1,8 +1,11 @@
 """Recidivism rates 1 - S(t) at horizons in years, per stratum and overall.
 
 All strata come from one risk-table pass over the rows (for integer days a
-single ``np.bincount`` over ``stratum * (max_day + 1) + day`` codes); the
-overall rows pool the strata's risk tables, not the rows.
+single ``np.bincount`` over (event, stratum, day) cell codes); the overall rows
+pool the strata's risk tables, not the rows. The frame may be a pandas or Dask
+DataFrame or a Parquet path: Dask data are reduced to the same risk table
+partition by partition (:mod:`recidive.estimation._dask`), and the rates are
+computed from it by the same code.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ import pandas as pd
 
 from recidive._version import __version__
 from recidive.errors import ArgumentError
+from recidive.estimation._confint import conf_int
 from recidive.estimation._input import (
     check_conf,
     check_times_requested,
 )
-from recidive.estimation._confint import conf_int
 from recidive.estimation.kaplan_meier import INSUFFICIENT, OK
 from recidive.estimation.risk_table import RiskTable, frame_risk_table
 from recidive.schema import DAYS_PER_YEAR
@@ -129,17 +132,17 @@ def _rates(table: RiskTable, t: np.ndarray, conf_type: str, conf_level: float) -
     for lo in range(0, n_strata, block):
         hi = min(lo + block, n_strata)
         rows = slice(int(edges[lo]), int(edges[hi]))
-        stratum = table.stratum[rows] - lo
-        pos = np.arange(rows.start, rows.stop) - edges[table.stratum[rows]]
-        grid = np.ones((hi - lo, longest))
-        grid[stratum, pos] = factor_rows[rows]
-        surv = np.cumprod(grid, axis=1)
-        grid = np.zeros((hi - lo, longest))
-        grid[stratum, pos] = term_rows[rows]
-        var_log = np.cumsum(grid, axis=1)
-        grid = np.zeros((hi - lo, longest))
-        grid[stratum, pos] = d[rows]
-        cum_d = np.cumsum(grid, axis=1)
+        stratum = table.stratum[rows]
+        cell = (stratum - lo) * longest + np.arange(rows.start, rows.stop) - edges[stratum]
+        grid = np.ones((hi - lo) * longest)
+        grid[cell] = factor_rows[rows]
+        surv = np.cumprod(grid.reshape(hi - lo, longest), axis=1)
+        grid = np.zeros((hi - lo) * longest)
+        grid[cell] = term_rows[rows]
+        var_log = np.cumsum(grid.reshape(hi - lo, longest), axis=1)
+        grid = np.zeros((hi - lo) * longest)
+        grid[cell] = d[rows]
+        cum_d = np.cumsum(grid.reshape(hi - lo, longest), axis=1)
         for k in range(lo, hi):
             time = table.time[edges[k] : edges[k + 1]]
             idx[k] = np.searchsorted(time, t, side="right") - 1

@@ -3,10 +3,12 @@
 Every non-parametric estimator in :mod:`recidive.estimation` works from a
 :class:`RiskTable`. Building it is the only pass over the rows: non-negative
 integer times (days) are counted with a single ``np.bincount`` over
-``stratum * (max_time + 1) + time`` codes (no sort); other times are first
-mapped to their distinct values with ``np.unique``. Risk tables are sums, so
-tables of disjoint parts of the data add up (``a + b``) to the table of the
-whole, which is how partitions of a distributed data set are reduced.
+``(kind * n_strata + stratum) * (max_time + 1) + time`` cell codes (no sort;
+kind 0 = censored, 1, 2, ... = cause), formed from narrow integer codes with
+one int64 multiply-add; other times are first mapped to their distinct values
+with ``np.unique``. Risk tables are sums, so tables of disjoint parts of the
+data add up (``a + b``) to the table of the whole, which is how partitions of
+a Dask DataFrame or Parquet dataset are reduced (:func:`frame_risk_table`).
 """
 
 from __future__ import annotations
@@ -205,6 +207,23 @@ class RiskTable:
 
 def _aggregate(labels, stratum, time, n_events, n_censored, causes, weighted) -> RiskTable:
     """Sum rows with equal (stratum, time) and drop rows with zero weight."""
+    if not weighted and time.dtype.kind == "i" and time.size:
+        # Unweighted counts are integers, so any order of summation is exact:
+        # count on the dense (stratum, time) grid instead of sorting.
+        t_min = int(time.min())
+        n_times = int(time.max()) - t_min + 1
+        cells = len(labels) * n_times
+        if cells <= 8 * time.size + 1_000_000:
+            code = stratum * n_times + (time - t_min)
+            ev = np.stack(
+                [np.bincount(code, weights=col, minlength=cells) for col in n_events.T], axis=1
+            )
+            ce = np.bincount(code, weights=n_censored, minlength=cells)
+            rows = np.flatnonzero(ev.sum(axis=1) + ce > 0)
+            return RiskTable(
+                labels, rows // n_times, rows % n_times + t_min, ev[rows], ce[rows],
+                tuple(causes), weighted,
+            )  # fmt: skip
     order = np.lexsort((time, stratum))
     s, t = stratum[order], time[order]
     new = np.ones(s.shape[0], dtype=bool)
@@ -221,21 +240,26 @@ def _aggregate(labels, stratum, time, n_events, n_censored, causes, weighted) ->
 def stratum_codes(strata, n: int, compress: bool = True) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (0..S-1, in sorted label order) and labels of the strata.
 
-    ``strata`` is ``None``, one array-like of labels, or a DataFrame of several
-    columns (labels then form a ``MultiIndex``). Categorical columns are coded
+    ``strata`` is ``None``, one array-like of labels, or a DataFrame (or a list
+    of Series) of several columns (labels then form a ``MultiIndex``). Categorical columns are coded
     without hashing. With ``compress=False`` the labels are the full product
     of the columns' levels (some may be empty; drop them from the risk table
     with :meth:`RiskTable.drop_empty`), which saves passes over the rows.
     """
     if strata is None:
         return np.zeros(n, dtype=np.int64), pd.Index(["all"])
+    several = isinstance(strata, pd.DataFrame) or (
+        isinstance(strata, list) and bool(strata) and all(isinstance(c, pd.Series) for c in strata)
+    )
     if isinstance(strata, pd.DataFrame):
         columns = [strata[c] for c in strata.columns]
+    elif several:
+        columns = strata
     else:
         columns = [strata if isinstance(strata, pd.Series) else pd.Series(np.asarray(strata))]
     codes_list, levels = [], []
     for col in columns:
-        name = col.name if isinstance(strata, pd.DataFrame) else getattr(strata, "name", None)
+        name = col.name if several else getattr(strata, "name", None)
         codes, labels = _column_codes(col, n, str(name) if name is not None else "strata", compress)
         codes_list.append(codes)
         levels.append(labels)
@@ -362,16 +386,16 @@ def build_risk_table(
         code = np.multiply(group, n_times, dtype=np.int64)
         code += t_idx
         counts = np.bincount(code, weights=weights, minlength=cells).astype(np.float64, copy=False)
-        counts = counts.reshape(n_kinds, n_strata * n_times).T
-        rows = np.flatnonzero(counts.sum(axis=1) > 0)
+        counts = counts.reshape(n_kinds, n_strata * n_times)
+        rows = np.flatnonzero(counts.sum(axis=0) > 0)
         row_times = rows % n_times
         row_times = row_times + t_min if grid_times is None else grid_times[row_times]
         return RiskTable(
             labels,
             rows // n_times,
             row_times,
-            counts[rows, 1:],
-            counts[rows, 0],
+            counts[1:, rows].T,
+            counts[0, rows],
             causes,
             weights is not None,
         )
@@ -465,7 +489,7 @@ def frame_risk_table(
             (1, 2),
         )
     w = check_weights(frame[weights] if wcol else weights, n)
-    codes, labels = stratum_codes(frame[by] if by else None, n, compress=False)
+    codes, labels = stratum_codes([frame[c] for c in by] if by else None, n, compress=False)
     return build_risk_table(t, kind, w, codes, labels, causes)
 
 

@@ -111,3 +111,52 @@ def test_all_censored_and_single_row():
     assert one.to_frame().survival.tolist() == [0.0]
     assert np.isnan(one.to_frame().std_err[0])
     assert one.median_ == 4.0
+
+
+@SETTINGS
+@given(
+    survival_data(max_size=60),
+    st.sampled_from(["log-log", "log", "plain"]),
+    st.lists(st.floats(0, 15), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_rates_are_exactly_the_kaplan_meier_curve_of_each_stratum(
+    df, conf_type, horizons, weighted
+):
+    """The rates' all-strata-at-once computation gives the curve-wise numbers bit for bit."""
+    weights = "weight" if weighted else None
+    rt = survival_rates(
+        df, "time", "event", by=["group"], horizons=horizons, time_unit="years",
+        conf_type=conf_type, weights=weights,
+    ).to_frame()  # fmt: skip
+    h = np.sort(np.asarray(horizons, dtype=float))
+    for label, rows in [("all", df), *df.groupby("group")]:
+        if weighted and rows.weight.sum() == 0:
+            continue
+        w = rows.weight if weighted else None
+        at = kaplan_meier(rows.time, rows.event, weights=w, conf_type=conf_type).at(h)
+        got = rt[rt.group == label]
+        assert len(got) == len(h)
+        np.testing.assert_array_equal(got.rate, 1 - at.survival)
+        np.testing.assert_array_equal(got.std_err, at.std_err)
+        np.testing.assert_array_equal(got.ci_lower, 1 - at.ci_upper)
+        np.testing.assert_array_equal(got.ci_upper, 1 - at.ci_lower)
+        np.testing.assert_array_equal(got.n_at_risk, at.n_at_risk)
+        np.testing.assert_array_equal(got.status, at.status)
+
+
+def test_rates_in_blocks_of_strata_equal_rates_in_one_block(monkeypatch):
+    """Many strata are processed in blocks of the (strata x rows) grid: same numbers."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    df = pd.DataFrame(
+        {
+            "time": rng.exponential(3.0, n).round(2),
+            "event": rng.integers(0, 2, n),
+            "group": rng.integers(0, 40, n),
+        }
+    )
+    kwargs = {"by": ["group"], "horizons": (0.5, 2, 6, 20), "time_unit": "years"}
+    whole = survival_rates(df, "time", "event", **kwargs).to_frame()
+    monkeypatch.setattr("recidive.estimation.rates._BLOCK_CELLS", 150)
+    pd.testing.assert_frame_equal(survival_rates(df, "time", "event", **kwargs).to_frame(), whole)
