@@ -22,9 +22,14 @@ from recidive.errors import (
     SmallCellWarning,
     ValidationError,
 )
-from recidive.estimation.competing_risks import CIFResult, cumulative_incidence, gray_test
+from recidive.estimation.competing_risks import (
+    CIFResult,
+    cumulative_incidence,
+    cumulative_incidence_by,
+    gray_test,
+)
 from recidive.estimation.cox import CoxModel
-from recidive.estimation.kaplan_meier import KaplanMeier, KMResult, kaplan_meier
+from recidive.estimation.kaplan_meier import KaplanMeier, KMResult, kaplan_meier, kaplan_meier_by
 from recidive.estimation.logrank import LogRankResult, logrank_test
 from recidive.estimation.rates import RateTable, survival_rates
 from recidive.estimation.risk_table import RiskTable, risk_table
@@ -54,9 +59,11 @@ __all__ = [
     "age_profile",
     "build_cohort",
     "cumulative_incidence",
+    "cumulative_incidence_by",
     "datasets",
     "gray_test",
     "kaplan_meier",
+    "kaplan_meier_by",
     "logrank_test",
     "recidivism_rates",
     "report",

@@ -75,6 +75,13 @@ def constant_error(name: str, value: float, n: int) -> ArgumentError:
     )
 
 
+def empty_levels_error(name: str, empty: list) -> ArgumentError:
+    return ArgumentError(
+        f"covariate {name!r} has empty level(s) {empty} (0 rows); remove "
+        "unused categories (Series.cat.remove_unused_categories()) or merge levels"
+    )
+
+
 def _is_categorical(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.CategoricalDtype | pd.StringDtype) or (
         values.dtype.kind in "OSU"
@@ -111,10 +118,7 @@ def build_design(
                 counts = values.value_counts()
                 empty = [v for v in lv if counts.get(v, 0) == 0]
                 if empty:
-                    raise ArgumentError(
-                        f"covariate {cov!r} has empty level(s) {empty} (0 rows); remove "
-                        "unused categories (Series.cat.remove_unused_categories()) or merge levels"
-                    )
+                    raise empty_levels_error(cov, empty)
             else:
                 lv = sorted(pd.unique(values), key=str)
             if len(lv) < 2:

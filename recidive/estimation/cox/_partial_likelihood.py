@@ -111,16 +111,7 @@ def build_risk_sets(
     ev_groups = ev_group_of_row[ev_starts]
     deaths = np.add.reduceat(weight[ev_rows], ev_starts) if len(ev_rows) else np.zeros(0)
 
-    if ties == "efron":
-        term_counts = np.rint(deaths).astype(np.int64)
-        term_f = np.arange(int(term_counts.sum()), dtype=float)  # k, then k / D
-        term_f -= np.repeat((np.cumsum(term_counts) - term_counts).astype(float), term_counts)
-        term_f /= np.repeat(deaths, term_counts)
-        term_w = None  # all 1
-    else:
-        term_counts = np.ones(len(deaths), dtype=np.int64)
-        term_f = None  # all 0
-        term_w = deaths.copy()
+    term_counts, term_f, term_w = tie_terms(deaths, ties)
     wx_events = np.where(event, weight, 0.0) @ x  # no (events x p) copy
     if pattern_x is not None:
         pattern_x = pattern_x - means
@@ -131,7 +122,21 @@ def build_risk_sets(
     )  # fmt: skip
 
 
-def _reverse_cumsum(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def tie_terms(deaths: np.ndarray, ties: str):
+    """Efron's terms (``D`` per event time, ``f_k = k / D``) or Breslow's (one of weight ``D``).
+
+    Returns ``term_counts, term_f, term_w`` as stored on :class:`RiskSets`.
+    """
+    if ties == "efron":
+        term_counts = np.rint(deaths).astype(np.int64)
+        term_f = np.arange(int(term_counts.sum()), dtype=float)  # k, then k / D
+        term_f -= np.repeat((np.cumsum(term_counts) - term_counts).astype(float), term_counts)
+        term_f /= np.repeat(deaths, term_counts)
+        return term_counts, term_f, None  # term weights all 1
+    return np.ones(len(deaths), dtype=np.int64), None, deaths.copy()  # f all 0
+
+
+def reverse_cumsum(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """Sum from each group to the last group of its stratum."""
     out = np.empty_like(a)
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
@@ -239,6 +244,29 @@ def group_scalars(rs: RiskSets, s0: np.ndarray, e0: np.ndarray):
     return a, b, c1, c2, c3, logden
 
 
+def likelihood_from_sums(terms, s0, s1, e0, e1, weighted_eta_events: float, shift: float):
+    """Log-likelihood, score and the per-time scalars from the sums at each event time.
+
+    The one place where risk-set sums become the partial likelihood, for the data in
+    memory (:func:`evaluate`) and for partitions reduced by Dask alike. ``s0, s1`` are
+    the risk-set sums and ``e0, e1`` the tied-event sums at each event time, all scaled
+    by ``exp(-shift)``; ``weighted_eta_events`` is ``sum w eta`` over the events;
+    ``terms`` carries ``term_counts, term_f, term_w, wx_events`` (a :class:`RiskSets`).
+    """
+    a, b, c1, c2, c3, logden = group_scalars(terms, s0, e0)
+    d_total = float(terms.term_counts.sum() if terms.term_w is None else terms.term_w.sum())
+    loglik = weighted_eta_events - logden - shift * d_total
+    score = terms.wx_events - (s1.T @ a - e1.T @ b)
+    return loglik, score, (a, b, c1, c2, c3)
+
+
+def information_from_sums(quad, s1, e1, c1, c2, c3) -> np.ndarray:
+    """Information matrix: ``quad = sum r (A - delta b) x x'`` minus the outer-product terms."""
+    s1c2 = s1.T @ (e1 * c2[:, None])
+    info = quad - ((s1 * c1[:, None]).T @ s1 - s1c2 - s1c2.T + (e1 * c3[:, None]).T @ e1)
+    return (info + info.T) / 2
+
+
 def evaluate(rs: RiskSets, beta: np.ndarray, need_information: bool = True) -> Evaluation:
     """Log partial likelihood, score and information at ``beta``."""
     x = rs.x
@@ -250,16 +278,15 @@ def evaluate(rs: RiskSets, beta: np.ndarray, need_information: bool = True) -> E
     risk = rs.weight * np.exp(eta - shift)
     g0 = np.add.reduceat(risk, rs.starts)
     g1 = _group_sums(x, risk, rs.starts)
-    s0_all = _reverse_cumsum(g0, rs.stratum_bounds)
-    s1_all = _reverse_cumsum(g1, rs.stratum_bounds)
+    s0_all = reverse_cumsum(g0, rs.stratum_bounds)
+    s1_all = reverse_cumsum(g1, rs.stratum_bounds)
     s0, s1 = s0_all[rs.ev_groups], s1_all[rs.ev_groups]
     ev = rs.ev_rows
     e0 = np.add.reduceat(risk[ev], rs.ev_starts)
     e1 = _group_sums(x, risk[ev], rs.ev_starts, rows=ev)
-    a, b, c1, c2, c3, logden = group_scalars(rs, s0, e0)
-    d_total = float(rs.term_counts.sum() if rs.term_w is None else rs.term_w.sum())
-    loglik = float(rs.weight[ev] @ eta[ev]) - logden - shift * d_total
-    score = rs.wx_events - (s1.T @ a - e1.T @ b)
+    loglik, score, (a, b, c1, c2, c3) = likelihood_from_sums(
+        rs, s0, s1, e0, e1, float(rs.weight[ev] @ eta[ev]), shift
+    )
     info = None
     if need_information:
         info = information(rs, risk, s1, e1, a, b, c1, c2, c3)
@@ -279,9 +306,7 @@ def information(rs, risk, s1, e1, a, b, c1, c2, c3) -> np.ndarray:
         info = px.T @ (px * np.bincount(rs.pattern, v, minlength=len(px))[:, None])
     else:
         info = weighted_crossprod(rs.x, v)
-    s1c2 = s1.T @ (e1 * c2[:, None])
-    info -= (s1 * c1[:, None]).T @ s1 - s1c2 - s1c2.T + (e1 * c3[:, None]).T @ e1
-    return (info + info.T) / 2
+    return information_from_sums(info, s1, e1, c1, c2, c3)
 
 
 def _b_per_event_row(rs: RiskSets, b: np.ndarray) -> np.ndarray:
@@ -319,14 +344,19 @@ def _inverse(info: np.ndarray) -> np.ndarray:
 
 
 def newton_raphson(rs: RiskSets, max_iter: int = 20, tol: float = 1e-9) -> NewtonFit:
+    """Newton-Raphson on the rows in memory (see :func:`newton_iterations`)."""
+    return newton_iterations(lambda beta: evaluate(rs, beta), rs.x.shape[1], max_iter, tol)
+
+
+def newton_iterations(evaluate_at, p: int, max_iter: int = 20, tol: float = 1e-9) -> NewtonFit:
     """Newton-Raphson with step halving, as R ``coxph`` (``coxfit6``).
 
+    ``evaluate_at(beta)`` returns an :class:`Evaluation` (loglik, score, information).
     Starts at 0; stops when ``abs(1 - loglik_old / loglik_new) <= tol`` after
     a full (not halved) step; halves the step when the log-likelihood falls.
     """
-    p = rs.x.shape[1]
     beta = np.zeros(p)
-    ev = evaluate(rs, beta)
+    ev = evaluate_at(beta)
     loglik_null = ev.loglik
     step0 = _solve(ev.information, ev.score)
     score_test = float(ev.score @ step0)
@@ -341,7 +371,7 @@ def newton_raphson(rs: RiskSets, max_iter: int = 20, tol: float = 1e-9) -> Newto
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
-        ev = evaluate(rs, newbeta)
+        ev = evaluate_at(newbeta)
         newlk = ev.loglik
         if abs(1 - old / newlk) <= tol and not halving:
             converged = True
@@ -361,6 +391,19 @@ def newton_raphson(rs: RiskSets, max_iter: int = 20, tol: float = 1e-9) -> Newto
     return NewtonFit(newbeta, var, loglik_null, ev.loglik, score_test, it, converged, ev, step)
 
 
+def residual_terms(ev: Evaluation, deaths: np.ndarray):
+    """Per event time: Efron's mean ``xbb``, the hazard-weighted means ``hx`` and ``hx - hx'``.
+
+    A row's score residual is ``delta (x - xbb) - r (x A - HX)``, with ``A`` and ``HX`` the
+    cumulative sums of ``a`` and ``hx`` up to its time, less ``b`` and ``hx_own`` at its own
+    time for a death (see :func:`score_residuals`).
+    """
+    xbb = (ev.s1 * ev.a[:, None] - ev.e1 * ev.b[:, None]) / deaths[:, None]
+    hx = ev.s1 * ev.c1[:, None] - ev.e1 * ev.c2[:, None]
+    hx_own = ev.s1 * ev.c2[:, None] - ev.e1 * ev.c3[:, None]  # hx - hx'
+    return xbb, hx, hx_own
+
+
 def score_residuals(rs: RiskSets, ev: Evaluation) -> np.ndarray:
     """Score residuals per sorted row and per unit of weight (R ``residuals(type="score")``).
 
@@ -369,10 +412,7 @@ def score_residuals(rs: RiskSets, ev: Evaluation) -> np.ndarray:
     """
     x = rs.x
     counts = np.diff(np.append(rs.ev_starts, len(rs.ev_rows)))
-    d = rs.deaths
-    xbb = (ev.s1 * ev.a[:, None] - ev.e1 * ev.b[:, None]) / d[:, None]
-    hx = ev.s1 * ev.c1[:, None] - ev.e1 * ev.c2[:, None]
-    hx_own = ev.s1 * ev.c2[:, None] - ev.e1 * ev.c3[:, None]  # hx - hx'
+    xbb, hx, hx_own = residual_terms(ev, rs.deaths)
     g_a = np.zeros(rs.n_groups)
     g_a[rs.ev_groups] = ev.a
     g_hx = np.zeros((rs.n_groups, x.shape[1]))

@@ -24,6 +24,7 @@ from recidive.estimation.cox._partial_likelihood import (
     weighted_crossprod,
 )
 from recidive.estimation.cox.results import CoxResults
+from recidive.estimation.risk_table import _is_distributed
 
 _TIES = ("efron", "breslow")
 _COLLAPSE = True  # merge identical rows into frequency weights (exact; off only in tests)
@@ -70,6 +71,39 @@ def _strata_codes(frame: pd.DataFrame, strata) -> tuple[np.ndarray, list, tuple]
     keys = pd.MultiIndex.from_frame(frame[cols])
     codes, levels = pd.factorize(keys, sort=True)
     return codes.astype(np.int64), cols, tuple(levels)
+
+
+def _outcome(frame: pd.DataFrame, duration: str, event: str, weights, ties: str):
+    """Checked follow-up times, 0/1 events and frequency weights (None: all 1) of ``frame``."""
+    _require_columns(frame, [duration, event], "duration/event")
+    time = _numeric(frame, duration, "duration")
+    if (time < 0).any():
+        raise ArgumentError(
+            f"duration column {duration!r} is negative in {int((time < 0).sum())} rows; "
+            "follow-up time must be >= 0"
+        )
+    status = _numeric(frame, event, "event")
+    not01 = (status != 0) & (status != 1)
+    if not01.any():
+        raise ArgumentError(
+            f"event column {event!r} has values other than 0/1 in {int(not01.sum())} rows"
+        )
+    if weights is None:
+        w = None  # unit weights, made only if the rows are fitted one by one
+    else:
+        _require_columns(frame, [weights], "weights")
+        w = _numeric(frame, weights, "weights").astype(float, copy=False)
+        if (w < 0).any():
+            raise ArgumentError(
+                f"weights column {weights!r} is negative in {int((w < 0).sum())} rows"
+            )
+        if ties == "efron" and (w != np.round(w)).any():
+            raise ArgumentError(
+                f"weights column {weights!r} has non-integer values in "
+                f"{int((w != np.round(w)).sum())} rows; frequency weights must be whole numbers "
+                "with ties='efron' (use ties='breslow' for non-integer weights)"
+            )
+    return time, status, w
 
 
 def fit_cox(
@@ -156,38 +190,19 @@ def fit_cox(
     ['covariate', 'coef', 'std_err']
     """
     _check_settings(ties, conf_level, max_iter, tol)
+    if _is_distributed(frame):
+        from recidive.estimation.cox._dask import fit_cox_dask
+
+        return fit_cox_dask(
+            frame, duration, event, covariates, strata=strata, weights=weights, robust=robust,
+            reference_levels=reference_levels, ties=ties, conf_level=conf_level,
+            max_iter=max_iter, tol=tol,
+        )  # fmt: skip
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
     if len(frame) == 0:
         raise ArgumentError("frame has no rows")
-    _require_columns(frame, [duration, event], "duration/event")
-    time = _numeric(frame, duration, "duration")
-    if (time < 0).any():
-        raise ArgumentError(
-            f"duration column {duration!r} is negative in {int((time < 0).sum())} rows; "
-            "follow-up time must be >= 0"
-        )
-    status = _numeric(frame, event, "event")
-    not01 = (status != 0) & (status != 1)
-    if not01.any():
-        raise ArgumentError(
-            f"event column {event!r} has values other than 0/1 in {int(not01.sum())} rows"
-        )
-    if weights is None:
-        w = None  # unit weights, made only if the rows are fitted one by one
-    else:
-        _require_columns(frame, [weights], "weights")
-        w = _numeric(frame, weights, "weights").astype(float, copy=False)
-        if (w < 0).any():
-            raise ArgumentError(
-                f"weights column {weights!r} is negative in {int((w < 0).sum())} rows"
-            )
-        if ties == "efron" and (w != np.round(w)).any():
-            raise ArgumentError(
-                f"weights column {weights!r} has non-integer values in "
-                f"{int((w != np.round(w)).sum())} rows; frequency weights must be whole numbers "
-                "with ties='efron' (use ties='breslow' for non-integer weights)"
-            )
+    time, status, w = _outcome(frame, duration, event, weights, ties)
     stratum, strata_cols, strata_levels = _strata_codes(frame, strata)
     design, _ = build_design(frame, covariates, reference_levels, matrix=False)
     if w is None:

@@ -16,6 +16,7 @@ from recidive.errors import ArgumentError
 
 
 def _baseline(results):
+    results._require_rows("the baseline hazard (and predictions)")
     rs, ev = results._risk_sets, results._final
     inc = ev.a * np.exp(-ev.shift)
     g = rs.ev_groups
@@ -71,6 +72,7 @@ def _survival_matrix(results, frame: pd.DataFrame, times) -> np.ndarray:
     times = np.atleast_1d(np.asarray(times, dtype=float))
     if not np.isfinite(times).all() or (times < 0).any():
         raise ArgumentError("times must be finite and non-negative")
+    results._require_rows("predictions")
     x = results._design.matrix(frame) - results._risk_sets.means
     risk = np.exp(x @ np.asarray(results.coef))
     codes = _stratum_codes(results, frame)

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from recidive.errors import ArgumentError
+
 SUMMARY_COLUMNS = [
     "covariate",
     "coef",
@@ -117,7 +119,19 @@ class CoxResults:
     def _concordance(self):
         from recidive.estimation.cox._concordance import concordance
 
+        self._require_rows("the concordance")
         return concordance(*self._concordance_inputs)
+
+    def _require_rows(self, what: str) -> None:
+        """Raise when the fit kept no rows (distributed Newton route on Dask data)."""
+        if self._risk_sets is None:
+            raise ArgumentError(
+                f"{what} needs the rows of the data, which a Cox model fitted on Dask "
+                "data by distributed Newton-Raphson (covariates that do not collapse to "
+                "few distinct rows) does not keep; fit the same model in memory on a "
+                "sample (e.g. ddf.sample(frac=0.1).compute()) for it, or make the "
+                "covariates categorical so that the rows collapse"
+            )
 
     @property
     def concordance(self) -> float:

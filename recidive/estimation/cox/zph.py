@@ -100,6 +100,7 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
     """
     if transform not in _TRANSFORMS:
         raise ArgumentError(f"transform must be one of {_TRANSFORMS}, got {transform!r}")
+    results._require_rows("cox_zph")
     rs, ev, design = results._risk_sets, results._final, results._design
     beta = np.asarray(results.coef)
     p = len(beta)
