@@ -127,12 +127,19 @@ class Figure:
         """The PNG as a ``data:`` URI."""
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
-    def to_dict(self) -> dict:
+    def path(self, lang: str, kind: str = "png") -> str:
+        """The file ``save`` writes, relative to its directory: ``figures/<name>.<lang>.<kind>``.
+
+        The language is in the name, so Dutch and English sections can share a directory.
+        """
+        return f"figures/{self.name}.{lang}.{kind}"
+
+    def to_dict(self, lang: str) -> dict:
         """Name, caption and the file names ``save`` writes."""
         return {
             "name": self.name,
             "caption": self.caption,
-            "files": [f"figures/{self.name}.png", f"figures/{self.name}.svg"],
+            "files": [self.path(lang, "png"), self.path(lang, "svg")],
         }
 
 
@@ -241,7 +248,7 @@ class Section:
                 "numbers": self.numbers,
                 "benchmark": self.benchmark,
                 "tables": {t.name: t.to_dict() for t in self.tables},
-                "figures": [f.to_dict() for f in self.figures],
+                "figures": [f.to_dict(self.lang) for f in self.figures],
                 "context": list(self.context),
                 "method": [{"label": k, "text": v} for k, v in self.method],
                 "provenance": self.provenance,
@@ -289,9 +296,9 @@ class Section:
         }
 
     def to_markdown(self) -> str:
-        """The section as Markdown; figures refer to ``figures/<name>.png`` (see :meth:`save`)."""
+        """The section as Markdown; figures refer to ``figures/<name>.<lang>.png`` (see :meth:`save`)."""
         template = _environment(html=False).get_template("section.md.j2")
-        return template.render(**self._context(lambda f: f"figures/{f.name}.png")).strip() + "\n"
+        return template.render(**self._context(lambda f: f.path(self.lang))).strip() + "\n"
 
     def to_html(self) -> str:
         """The section as one self-contained HTML page (figures inline as base64 PNG)."""
@@ -305,7 +312,8 @@ class Section:
         """Write the section and its figures (PNG and SVG) to ``directory``.
 
         Files: ``recidive.<fmt>`` (Dutch) or ``recidivism.<fmt>`` (English) and
-        ``figures/<name>.png`` / ``.svg`` (the Markdown refers to the PNGs).
+        ``figures/<name>.<lang>.png`` / ``.svg`` (the Markdown refers to the PNGs), so a
+        Dutch and an English section can be saved to the same directory.
 
         Parameters
         ----------
@@ -343,7 +351,7 @@ class Section:
             path.write_text(renders[kind](), encoding="utf-8")
             written.append(path)
         for f in self.figures:
-            png, svg = out / "figures" / f"{f.name}.png", out / "figures" / f"{f.name}.svg"
+            png, svg = out / f.path(self.lang, "png"), out / f.path(self.lang, "svg")
             png.write_bytes(f.png)
             svg.write_text(f.svg, encoding="utf-8")
             written += [png, svg]

@@ -101,13 +101,13 @@ def test_save_writes_every_format_and_figure(small_section_nl, tmp_path):
     }
     names = sorted(p.name for p in (tmp_path / "figures").iterdir())
     assert names == sorted(
-        f"{f.name}.{ext}" for f in small_section_nl.figures for ext in ("png", "svg")
+        f"{f.name}.nl.{ext}" for f in small_section_nl.figures for ext in ("png", "svg")
     )
     assert written[:3] == [tmp_path / f"recidive.{ext}" for ext in ("html", "md", "json")]
     assert len(written) == 3 + 2 * len(small_section_nl.figures)
     markdown = written[1].read_text(encoding="utf-8")
     for f in small_section_nl.figures:
-        assert f"figures/{f.name}.png" in markdown
+        assert f"figures/{f.name}.nl.png" in markdown
     with pytest.raises(rc.RecidiveError, match="formats"):
         small_section_nl.save(tmp_path, formats=("pdf",))
 
