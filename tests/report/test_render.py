@@ -134,3 +134,14 @@ def test_progress_messages(small_cohort):
 def test_bad_language(small_cohort):
     with pytest.raises(rc.RecidiveError, match="lang"):
         rc.report.recidivism_section(small_cohort, lang="de")
+
+
+def test_dutch_and_english_sections_share_a_directory(small_cohort, small_section_nl, tmp_path):
+    english = build_section(small_cohort, lang="en")
+    small_section_nl.save(tmp_path, formats=("md",))
+    english.save(tmp_path, formats=("md",))
+    for section, stem in ((small_section_nl, "recidive"), (english, "recidivism")):
+        markdown = (tmp_path / f"{stem}.md").read_text(encoding="utf-8")
+        for f in section.figures:
+            path = f.path(section.lang)
+            assert path in markdown and (tmp_path / path).read_bytes() == f.png
