@@ -157,14 +157,18 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
 
     Parameters
     ----------
-    registry : Registry
-        Validated registry tables.
+    registry : Registry or DaskRegistry
+        Validated registry tables. A :class:`recidive.cohort_dask.DaskRegistry` (tables
+        as Dask DataFrames or Parquet datasets) gives a
+        :class:`recidive.cohort_dask.DaskCohort` with the same rows, attrition and rates,
+        built partition by partition (see :mod:`recidive.cohort_dask`).
     rules : CohortRules, optional
         The policy; ``CohortRules()`` (the Dutch standard) when omitted.
 
     Returns
     -------
     Cohort
+        (a :class:`recidive.cohort_dask.DaskCohort` for a ``DaskRegistry``)
 
     Raises
     ------
@@ -193,6 +197,10 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
       cases   offence_before_start           1
       cases      offence_after_end           0
     """
+    if type(registry).__name__ == "DaskRegistry":
+        from recidive.cohort_dask import build_dask_cohort
+
+        return build_dask_cohort(registry, rules)
     rules = CohortRules() if rules is None else rules
     if not isinstance(registry, Registry):
         raise ArgumentError(f"registry must be a recidive.Registry, not {type(registry).__name__}")

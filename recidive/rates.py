@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from recidive.errors import ArgumentError
-from recidive.estimation.kaplan_meier import kaplan_meier
+from recidive.estimation.kaplan_meier import kaplan_meier, kaplan_meier_by
 from recidive.estimation.rates import RateTable, survival_rates
 
 _DAYS_PER_YEAR = 365.25
@@ -184,23 +184,16 @@ def age_profile(
     if cut is None or int(cut) == cohort.rules.monitor_age_cut:
         # completed years at the index offence, as the cohort's monitor age group
         cut = cohort.rules.monitor_age_cut
-        young = (persons["age_group"] == cohort.rules.age_group_labels[0]).to_numpy()
+        young = persons["age_group"] == cohort.rules.age_group_labels[0]
     else:
         cut = int(cut)
-        young = persons["age_at_index"].to_numpy(dtype=float) < cut
-    days = persons[f"{criterion}_days"].to_numpy(dtype=float)
-    event = persons[f"{criterion}_event"].to_numpy(dtype=np.int64)
-    n, n_young = len(persons), int(young.sum())
-    n_rec, n_young_rec = int(event.sum()), int((event[young] == 1).sum())
+        young = persons["age_at_index"].astype(float) < cut
     horizon_days = horizon_years * _DAYS_PER_YEAR
-
-    def cumulative(mask: np.ndarray) -> float:
-        if not mask.any():
-            return float("nan")
-        km = kaplan_meier(days[mask], event[mask])
-        return float(1.0 - km.at([horizon_days])["survival"].iloc[0])
-
-    rate_young, rate_old = cumulative(young), cumulative(~young)
+    if type(persons).__module__.split(".")[0] in ("dask", "dask_expr"):
+        counts = _dask_age_counts(persons, young, criterion, horizon_days)
+    else:
+        counts = _age_counts(persons, young.to_numpy(), criterion, horizon_days)
+    n, n_young, n_rec, n_young_rec, rate_young, rate_old = counts
     p = n_young / n if n else float("nan")
     denominator = p * rate_young + (1 - p) * rate_old
     corrected = p * rate_young / denominator if denominator > 0 else float("nan")
@@ -219,4 +212,47 @@ def age_profile(
         rate_old=rate_old,
         share_young_recidivists=corrected,
         status=status,
+    )
+
+
+def _age_counts(persons: pd.DataFrame, young: np.ndarray, criterion: str, horizon_days: float):
+    """``n, n_young, n_rec, n_young_rec, rate_young, rate_old`` of a cohort in memory."""
+    days = persons[f"{criterion}_days"].to_numpy(dtype=float)
+    event = persons[f"{criterion}_event"].to_numpy(dtype=np.int64)
+    n, n_young = len(persons), int(young.sum())
+    n_rec, n_young_rec = int(event.sum()), int((event[young] == 1).sum())
+
+    def cumulative(mask: np.ndarray) -> float:
+        if not mask.any():
+            return float("nan")
+        km = kaplan_meier(days[mask], event[mask])
+        return float(1.0 - km.at([horizon_days])["survival"].iloc[0])
+
+    return n, n_young, n_rec, n_young_rec, cumulative(young), cumulative(~young)
+
+
+def _dask_age_counts(persons, young, criterion: str, horizon_days: float):
+    """The same from the Kaplan-Meier curves of the young and the older on a Dask frame.
+
+    One pass: the risk tables of both groups (:func:`kaplan_meier_by`) hold the counts too.
+    """
+    frame = persons[[f"{criterion}_days", f"{criterion}_event"]].assign(young=young)
+    curves = kaplan_meier_by(frame, f"{criterion}_days", f"{criterion}_event", by=["young"])
+    young_km, old_km = curves.get(True), curves.get(False)
+
+    def cumulative(km) -> float:
+        if km is None:
+            return float("nan")
+        return float(1.0 - km.at([horizon_days])["survival"].iloc[0])
+
+    n_young = young_km.n if young_km is not None else 0
+    n_old = old_km.n if old_km is not None else 0
+    rec = [km.n_events if km is not None else 0 for km in (young_km, old_km)]
+    return (
+        int(n_young + n_old),
+        int(n_young),
+        int(sum(rec)),
+        int(rec[0]),
+        cumulative(young_km),
+        cumulative(old_km),
     )

@@ -95,6 +95,7 @@ class Registry:
         cases: TableSource,
         detentions: TableSource | None = None,
         cutoff_date: object = None,
+        engine: str = "pandas",
     ) -> Registry:
         """Read the tables from CSV (comma-separated, UTF-8) or Parquet files.
 
@@ -102,6 +103,11 @@ class Registry:
         ``.parquet``, ``.pq`` or ``.parq`` or when it starts with Parquet's magic bytes;
         otherwise it is read as CSV. Id columns are read as text, so ``0012`` stays
         ``0012``.
+
+        With ``engine="dask"`` the arguments are Parquet files or directories of Parquet
+        files (or Dask DataFrames) and the result is a
+        :class:`recidive.cohort_dask.DaskRegistry`, for registries larger than memory
+        (``pip install 'recidive[dask]'``); :func:`recidive.build_cohort` accepts it.
 
         Raises
         ------
@@ -121,12 +127,38 @@ class Registry:
         ...
         recidive.errors.ValidationError: persons has one column named 'person_id;sex': the file looks separated by ';'; use comma-separated values (or read the file with pandas.read_csv(path, sep=';') and pass the DataFrame)
         """
+        if engine == "dask":
+            from recidive.cohort_dask import DaskRegistry
+
+            return DaskRegistry(persons, cases, detentions, cutoff_date=cutoff_date)
+        if engine != "pandas":
+            raise ArgumentError(f"engine must be 'pandas' or 'dask', not {engine!r}")
         return cls(
             read_table(persons, "persons"),
             read_table(cases, "cases"),
             None if detentions is None else read_table(detentions, "detentions"),
             cutoff_date=cutoff_date,
         )
+
+    @classmethod
+    def _from_validated(
+        cls,
+        persons: pd.DataFrame,
+        cases: pd.DataFrame,
+        detentions: pd.DataFrame,
+        cutoff_date: object = None,
+        fingerprint: str = "",
+    ) -> Registry:
+        """A Registry of tables that already passed the gateway (internal).
+
+        For one person-aligned partition of a :class:`recidive.cohort_dask.DaskRegistry`;
+        the tables are kept as they are, without a second validation.
+        """
+        registry = cls.__new__(cls)
+        registry._cutoff_date = _check_cutoff(cutoff_date)
+        registry._persons, registry._cases, registry._detentions = persons, cases, detentions
+        registry._fingerprint = fingerprint
+        return registry
 
     @property
     def persons(self) -> pd.DataFrame:

@@ -1,0 +1,144 @@
+"""A registry as Dask DataFrames or Parquet datasets gives the cohort and rates of memory.
+
+``build_cohort`` on a :class:`recidive.cohort_dask.DaskRegistry` runs the in-memory gateway and
+cohort builder on person-aligned partitions; these tests run it on a ``distributed`` cluster
+(two worker processes) and compare with the in-memory pipeline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import recidive as rc
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+from recidive.cohort_dask import DaskCohort, DaskRegistry  # noqa: E402
+
+CRITERIA = ["general", "property", "violence", "drugs", "human_trafficking"]
+TABLES = ("persons", "cases", "detentions")
+TOL = {"rtol": 1e-12, "atol": 1e-12}
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=800e6,
+            dashboard_address=None,
+            worker_dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return rc.datasets.reference_registry(n_persons=5000, seed=3)
+
+
+@pytest.fixture(scope="module")
+def in_memory(registry):
+    return rc.build_cohort(registry)
+
+
+def _by_id(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("person_id", kind="stable").reset_index(drop=True)
+
+
+def _assert_same_cohort(got: DaskCohort, expected: rc.Cohort) -> None:
+    assert isinstance(got, DaskCohort)
+    pd.testing.assert_frame_equal(_by_id(got.compute().persons), _by_id(expected.persons))
+    pd.testing.assert_frame_equal(got.attrition, expected.attrition)
+    assert got.cutoff_date == expected.cutoff_date
+    assert got.criteria == expected.criteria
+    rates = {"criteria": CRITERIA, "by": ["age_group"]}
+    pd.testing.assert_frame_equal(
+        rc.recidivism_rates(got, **rates).to_frame(),
+        rc.recidivism_rates(expected, **rates).to_frame(),
+        check_exact=False,
+        **TOL,
+    )
+    for kwargs in ({}, {"cut": 25, "criterion": "property"}):
+        a, b = rc.age_profile(got, **kwargs).to_dict(), rc.age_profile(expected, **kwargs).to_dict()
+        assert a.keys() == b.keys()
+        for key in a:
+            if isinstance(a[key], float):
+                np.testing.assert_allclose(a[key], b[key], **TOL)
+            else:
+                assert a[key] == b[key], key
+
+
+def test_dask_frames_give_the_in_memory_cohort_and_rates(client, registry, in_memory):
+    tables = [
+        dd.from_pandas(getattr(registry, t), npartitions=n)
+        for t, n in zip(TABLES, (3, 5, 2), strict=True)
+    ]
+    big = DaskRegistry(*tables, cutoff_date=registry.cutoff_date)
+    assert big.npartitions == 5
+    assert big.n_rows == {t: len(getattr(registry, t)) for t in TABLES}
+    _assert_same_cohort(rc.build_cohort(big), in_memory)
+    cases = rc.build_cohort(big).compute().cases
+    pd.testing.assert_frame_equal(
+        cases.sort_values(["person_id", "case_id"]).reset_index(drop=True),
+        in_memory.cases.sort_values(["person_id", "case_id"]).reset_index(drop=True),
+    )
+
+
+def test_parquet_datasets_give_the_in_memory_cohort_and_rates(client, registry, tmp_path):
+    paths = {}
+    for table, n in zip(TABLES, (4, 6, 3), strict=True):
+        frame = getattr(registry, table)
+        dd.from_pandas(frame, npartitions=n).to_parquet(tmp_path / table, write_index=False)
+        paths[table] = tmp_path / table
+    assert len(list((tmp_path / "cases").glob("*.parquet"))) == 6
+    # no cut-off given: the latest date of the registry, found before building
+    expected = rc.build_cohort(rc.Registry(*(getattr(registry, t) for t in TABLES)))
+    big = rc.Registry.from_files(**paths, engine="dask")
+    assert big.latest_date == rc.Registry(*(getattr(registry, t) for t in TABLES)).latest_date
+    _assert_same_cohort(rc.build_cohort(big), expected)
+    # the fingerprint does not depend on how the data are split
+    again = DaskRegistry(*(getattr(registry, t) for t in TABLES), npartitions=7)
+    assert again.fingerprint == big.fingerprint
+
+
+def test_string_ids_and_persist_false(client, registry, in_memory):
+    tables = {t: getattr(registry, t).copy() for t in TABLES}
+    for frame in tables.values():
+        frame["person_id"] = "P" + frame["person_id"].astype(str).str.zfill(6)
+    expected = rc.build_cohort(rc.Registry(**tables, cutoff_date=registry.cutoff_date))
+    big = DaskRegistry(**{t: dd.from_pandas(f, npartitions=3) for t, f in tables.items()},
+                       cutoff_date=registry.cutoff_date)  # fmt: skip
+    from recidive.cohort_dask import build_dask_cohort
+
+    cohort = build_dask_cohort(big, persist=False)
+    assert cohort.compute().persons["person_id"].dtype == object
+    _assert_same_cohort(cohort, expected)
+
+
+def test_a_validation_error_of_any_partition_is_one_error(client, registry):
+    cases = registry.cases
+    stray = cases.iloc[[0, 1, 2]].assign(person_id=[990001, 990002, 990003])
+    bad = pd.concat([cases, stray], ignore_index=True)
+    with pytest.raises(rc.ValidationError) as expected:
+        rc.Registry(registry.persons, bad, registry.detentions)
+    big = DaskRegistry(registry.persons, dd.from_pandas(bad, npartitions=4), npartitions=4)
+    with pytest.raises(rc.ValidationError) as got:
+        rc.build_cohort(big)
+    assert got.value.n_rows == 3  # summed over the partitions the stray cases land in
+    assert str(got.value).startswith("cases.person_id is not in persons in 3 rows")
+    assert sorted(got.value.ids) == sorted(expected.value.ids)
+    persons = registry.persons
+    dup = pd.concat([persons, persons.iloc[[10, 20]]], ignore_index=True)
+    with pytest.raises(rc.ValidationError, match="persons.person_id has duplicate ids in 4 rows"):
+        rc.build_cohort(DaskRegistry(dup, registry.cases, npartitions=6))
+    with pytest.raises(rc.ValidationError, match="persons.sex has unknown codes"):
+        DaskRegistry(persons.astype({"sex": object}).assign(sex="X"), registry.cases)
+    with pytest.raises(rc.ValidationError, match="does not exist"):
+        DaskRegistry("no/such/persons", registry.cases)
