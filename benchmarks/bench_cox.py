@@ -251,17 +251,128 @@ def markdown(rows: list[dict]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+# ---------------------------------------------------------------- --dask
+def continuous_data(n: int, seed: int) -> dict[str, np.ndarray]:
+    """Ten standard-normal covariates (float64), integer days 1..2557, about 60% events."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 10))
+    days = np.minimum(np.ceil(rng.exponential(900 * np.exp(-x @ np.linspace(-0.2, 0.2, 10)))), 2557)
+    out = {"days": days.astype(np.int32), "event": (days < 2557).astype(np.int32)}
+    out.update({f"x{j}": x[:, j] for j in range(10)})
+    return out
+
+
+def bench_dask(kind: str, n: int, rows_per_file: int, n_covariates: int, args) -> str:
+    """CoxModel.fit on a Parquet directory on memory-limited workers vs the same data in memory.
+
+    ``kind`` is ``registry`` (the int32 registry columns above, one seed per file: the collapse
+    route) or ``continuous`` (ten normal covariates: the distributed Newton route).
+    """
+    import pandas as pd
+    from bench_dask_memory import (
+        WorkerWatch,
+        dir_size,
+        gib,
+        memory_limited_cluster,
+        mib,
+        read_whole,
+    )
+
+    from recidive import CoxModel
+
+    with tempfile.TemporaryDirectory(prefix="bench_cox_dask_", dir=args.tmp) as tmp:
+        path = Path(tmp) / "cohort"
+        path.mkdir()
+        in_memory = 0
+        for i, start in enumerate(range(0, n, rows_per_file)):
+            m = min(rows_per_file, n - start)
+            cols = (registry_data(m, n_covariates, seed=SEED + i) if kind == "registry"
+                    else continuous_data(m, seed=SEED + i))  # fmt: skip
+            part = pd.DataFrame(cols, copy=False)
+            in_memory += int(part.memory_usage(index=False).sum())
+            part.to_parquet(path / f"part.{i:04d}.parquet", index=False)
+        del cols, part
+        on_disk, n_files = dir_size(path), len(list(path.glob("*.parquet")))
+        covariates = [c for c in pd.read_parquet(path / "part.0000.parquet").columns
+                      if c not in ("days", "event")]  # fmt: skip
+        load_before = load_average()
+        with memory_limited_cluster(args.worker_memory, pause=False) as client:
+            with WorkerWatch(client) as watch:
+                t0 = time.perf_counter()
+                got = CoxModel().fit(str(path), "days", "event", covariates).results_
+                t_dask = time.perf_counter() - t0
+        load_after = load_average()
+        t0 = time.perf_counter()
+        whole = read_whole(path)
+        t_read = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        expected = CoxModel().fit(whole, "days", "event", covariates).results_
+        t_mem = time.perf_counter() - t0
+        del whole
+    d_coef = float(np.abs(got.coef - expected.coef).max())
+    d_se = float(np.abs(np.sqrt(np.diag(got.variance_matrix))
+                        - np.sqrt(np.diag(expected.variance_matrix))).max())  # fmt: skip
+    d_ll = abs(got.log_likelihood - expected.log_likelihood)
+    line = (
+        f"| {got.metadata['route']} | {n:.2g} | {kind}, {len(covariates)} | "
+        f"{n_files} x {rows_per_file:.3g} | {gib(in_memory)} | {gib(on_disk)} "
+        f"| 2 x {mib(watch.limit)} = {gib(2 * watch.limit)} "
+        f"| {' / '.join(mib(v) for v in watch.peaks.values())} | {watch.restarts} "
+        f"| {t_dask:.1f} | {got.n_iter} | {t_read:.1f} + {t_mem:.1f} "
+        f"| {d_coef:.1e} | {d_se:.1e} | {d_ll:.1e} | {load_before} -> {load_after} |"
+    )
+    print(line, flush=True)
+    return line
+
+
+DASK_HEAD = (
+    "| route | n | covariates | files x rows | in memory | on disk (Parquet) "
+    "| worker memory limit | worker peak RSS | worker restarts | Dask s | iterations "
+    "| in memory s (read + fit) | max abs coef diff | max abs SE diff | log-lik diff "
+    "| load avg (before -> after) |\n"
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|\n"
+)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=["1e5", "1e6"], help="e.g. 1e5 1e6 1e7")
+    parser.add_argument("--sizes", nargs="*", default=["1e5", "1e6"], help="e.g. 1e5 1e6 1e7")
     parser.add_argument("--covariates", type=int, default=10)
     parser.add_argument("--skip-r", action="store_true")
     parser.add_argument("--skip-lifelines", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--dask",
+        action="store_true",
+        help="CoxModel.fit on Parquet on memory-limited Dask workers (collapse "
+        "route at --sizes) vs in memory; no lifelines or R",
+    )
+    parser.add_argument(
+        "--newton-sizes",
+        nargs="*",
+        default=[],
+        help="with --dask: also continuous covariates (Newton route) at these sizes",
+    )
+    parser.add_argument("--rows-per-file", default="1e6", help="with --dask")
+    parser.add_argument("--newton-rows-per-file", default="2.5e5", help="with --dask")
+    parser.add_argument("--worker-memory", default="400MB", help="with --dask: per worker")
+    parser.add_argument("--tmp", default=None, help="with --dask: where Parquet goes (deleted)")
     parser.add_argument("--worker", nargs=2, metavar=("TOOL", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker[0], Path(args.worker[1]))))
+        return
+    if args.dask:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        lines = [bench_dask("registry", int(float(n)), int(float(args.rows_per_file)),
+                            args.covariates, args) for n in args.sizes]  # fmt: skip
+        lines += [bench_dask("continuous", int(float(n)), int(float(args.newton_rows_per_file)),
+                             10, args) for n in args.newton_sizes]  # fmt: skip
+        table = DASK_HEAD + "\n".join(lines) + "\n"
+        print(table)
+        if args.out:
+            args.out.write_text(f"Command: `python benchmarks/bench_cox.py {' '.join(sys.argv[1:])}`"
+                                f"; {os.cpu_count()} cores.\n\n" + table)  # fmt: skip
         return
     sizes = [int(float(s)) for s in args.sizes]
     rows = bench(sizes, args.covariates, args.skip_r, args.skip_lifelines)
