@@ -446,11 +446,23 @@ def _as_id(values: pd.Series, integer: bool) -> pd.Series:
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Arrow-backed text columns (Dask's default) as object columns, as pandas reads them."""
+    """Arrow-backed text columns (Dask's default) with the dtype pandas infers in memory.
+
+    The values go through an object array and the Series constructor, as in the in-memory
+    path: object columns with pandas 2, pandas' default string dtype with pandas 3.
+    """
     text = [c for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype)]
     if not text:
         return frame
-    return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), None) for c in text})
+    return frame.assign(
+        **{
+            c: pd.Series(
+                frame[c].astype(object).where(frame[c].notna(), None).to_numpy(),
+                index=frame.index,
+            )
+            for c in text
+        }
+    )
 
 
 def _cohort_method(part, method, argument, fields):

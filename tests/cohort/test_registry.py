@@ -86,7 +86,8 @@ def test_fingerprint_ignores_row_order_but_not_values(good_tables):
 
 def test_tables_are_copies(good_tables):
     reg = Registry(**good_tables)
-    reg.persons["prior_cases"] = 99
+    persons = reg.persons
+    persons["prior_cases"] = 99
     assert (reg.persons["prior_cases"] != 99).all()
     good_tables["persons"].loc[0, "sex"] = "F"
     assert reg.persons["sex"].iloc[0] == "M"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from dask_cluster import local_client
 
 import recidive.estimation.cox._dask as cox_dask
 from recidive import CoxModel
@@ -29,24 +30,7 @@ BANDS = ["<23", "23-29", "30-39", "40+"]
 
 @pytest.fixture(scope="module")
 def client():
-    """Two worker processes (tasks and results are pickled, as in production), one thread each.
-
-    The memory limit is enforced by the nanny (a worker above 95% of it is killed, which the
-    out-of-core test detects); pausing at 80% is off, because the unmanaged memory of an idle
-    worker with pandas, pyarrow and scipy loaded (about 200 MB) would pause it for good.
-    """
-    with (
-        dask.config.set({"distributed.worker.memory.pause": False}),
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=WORKER_MEMORY,
-            dashboard_address=":0",  # any free port: other test runs may hold 8787
-            worker_dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
+    with local_client(memory_limit=WORKER_MEMORY) as c:
         yield c
 
 
@@ -179,12 +163,12 @@ def test_bad_input_is_reported_as_in_memory(client, frame, tmp_path):
 
 
 def test_data_larger_than_a_worker_memory_limit(client, tmp_path):
-    """485 MB in memory (40 files), 400 MB per worker: distributed Newton without failure."""
+    """485 MB in memory (80 files), 400 MB per worker: distributed Newton without failure."""
     rng = np.random.default_rng(2024)
     beta = np.linspace(-0.2, 0.2, 10)
     parts = []
-    for i in range(40):
-        n = 125_000
+    for i in range(80):
+        n = 62_500
         x = rng.normal(size=(n, 10))
         days = np.minimum(np.ceil(rng.exponential(900 * np.exp(-x @ beta))), 2557)
         part = pd.DataFrame(x, columns=[f"x{j}" for j in range(10)])

@@ -15,6 +15,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+from dask_cluster import local_client
 
 from recidive.errors import ArgumentError
 from recidive.estimation.competing_risks import cumulative_incidence, cumulative_incidence_by
@@ -32,21 +33,7 @@ TOL = {"rtol": 1e-12, "atol": 1e-12}
 
 @pytest.fixture(scope="session")
 def client():
-    """Two worker processes (as in production: tasks and results are pickled), one thread each."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=WORKER_MEMORY,
-            dashboard_address=None,
-            worker_dashboard_address=None,
-            # the scheduler serves /health and /metrics even without a dashboard, by
-            # default on port 8787, which another cluster on the machine may hold
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
+    with local_client(memory_limit=WORKER_MEMORY) as c:
         yield c
 
 

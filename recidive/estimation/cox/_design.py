@@ -60,7 +60,7 @@ def _require_columns(frame: pd.DataFrame, columns, role: str) -> None:
 def _check_missing(values: pd.Series, name: str) -> None:
     bad = values.isna().to_numpy()
     if values.dtype.kind == "f":
-        bad |= ~np.isfinite(values.to_numpy())
+        bad = bad | ~np.isfinite(values.to_numpy())  # a new array: to_numpy may be read-only
     if bad.any():
         raise ArgumentError(
             f"covariate {name!r} has missing or infinite values in {int(bad.sum())} rows "
