@@ -111,6 +111,28 @@ def test_newton_route_forced_on_categorical_data(client, frame, monkeypatch):
     assert_same_fit(got, expected, "newton")
 
 
+def test_collapse_budget_follows_the_worker_memory_limit(client):
+    budget = cox_dask._collapse_budget(6)
+    assert 0 < budget < cox_dask.MAX_COLLAPSED_ROWS
+    assert budget * 6 * cox_dask._BYTES_PER_CELL <= WORKER_MEMORY / 8
+
+
+def test_route_respects_the_collapse_budget(client, frame, monkeypatch):
+    """Partitions fit the budget but their merge does not: Newton, not a larger merge."""
+    kwargs = {"strata": "region", "weights": "w", "robust": True}
+    covariates = ["band", "male"]
+    ddf = dd.from_pandas(frame, npartitions=6)
+    keys = ["region", "days", "event", *covariates]
+    largest = max(ddf.partitions[i].compute().groupby(keys, observed=True).ngroups for i in range(6))
+    merged = frame.groupby(keys, observed=True).ngroups
+    assert largest < merged <= len(frame) // 2
+    expected = fit_cox(frame, "days", "event", covariates, **kwargs)
+    for budget, route in ((largest, "newton"), (merged, "collapse")):
+        monkeypatch.setattr(cox_dask, "_collapse_budget", lambda n_columns, b=budget: b)
+        got = fit_cox(ddf, "days", "event", covariates, **kwargs)
+        assert_same_fit(got, expected, route)
+
+
 def test_parquet_directory_and_file_equal_in_memory(client, frame, tmp_path):
     dd.from_pandas(frame, npartitions=4).to_parquet(tmp_path / "cohort", write_index=False)
     frame.to_parquet(tmp_path / "cohort.parquet", index=False)

@@ -6,11 +6,16 @@ floating-point sums differs):
 collapse
     Every partition merges its rows that agree on (stratum, time, event, covariates)
     into one row with their summed frequency weight; the partial results are merged
-    again in a tree. When the merged rows are at most :data:`MAX_COLLAPSED_ROWS` and at
-    most half the rows (registry data: integer days, categorical covariates), they are
-    fitted in memory by :func:`~recidive.estimation.cox.fit_cox` with those weights,
-    which is exact, so everything in-memory fits offer is available (robust variance,
-    concordance, ``cox_zph``, predictions).
+    again in a tree, two at a time. When the merged rows are at most the budget of
+    :func:`_collapse_budget` (:data:`MAX_COLLAPSED_ROWS`, and an eighth of the smallest
+    worker's memory limit) and at most half the rows (registry data: integer days,
+    categorical covariates), they are fitted in memory by
+    :func:`~recidive.estimation.cox.fit_cox` with those weights, which is exact, so
+    everything in-memory fits offer is available (robust variance, concordance,
+    ``cox_zph``, predictions). A partition or merge whose collapsed rows exceed the
+    budget gives up (returns ``None``, which every merge above passes on): a partition is
+    collapsed a budget of rows at a time, so no groupby ever sees more than twice the
+    budget, and the fit takes the Newton route.
 
 distributed Newton
     Otherwise (continuous covariates), every evaluation of the partial likelihood is one
@@ -67,6 +72,11 @@ from recidive.estimation.cox.results import CoxResults
 #: Largest number of collapsed rows fitted in memory (about 100 bytes per row and
 #: covariate on the driver); more, or more than half the rows, and the Newton route is used.
 MAX_COLLAPSED_ROWS = 5_000_000
+# peak bytes per collapsed row and column of a merge (measured about 24: the concatenated
+# inputs, pandas' group codes and the result), and the share of a worker's memory limit
+# that the collapsed rows may take at this size (a merge of two holds at most twice that)
+_BYTES_PER_CELL = 32
+_WORKER_SHARE = 1 / 8
 # a partition of at least this many rows that keeps over 80% of them when collapsed stops
 # the collapse route early (continuous covariates), before whole partitions travel
 _LARGE_PARTITION = 10_000
@@ -160,9 +170,18 @@ def _leaf(part: pd.DataFrame, spec: _Spec, max_rows: int):
         len(pd.unique(v)) > 0.8 * n for cov, v in codes.items() if cov not in spec.design.levels
     ):
         return summary, None  # a continuous covariate: no groupby over the whole partition
+    if max_rows < 1:
+        return summary, None
     frame = pd.DataFrame({_S: code, _T: time, _E: status, **codes})
     frame[_WEIGHT] = w
-    collapsed = _collapse(frame[pos])
+    if not pos.all():
+        frame = frame[pos]
+    # max_rows rows at a time, as the merges: a groupby never sees more than 2 * max_rows
+    collapsed = _collapse(frame.iloc[:max_rows])
+    for lo in range(max_rows, len(frame), max_rows):
+        if len(collapsed) > max_rows:
+            break
+        collapsed = _collapse(pd.concat([collapsed, frame.iloc[lo : lo + max_rows]]))
     if len(collapsed) > max_rows or (n >= _LARGE_PARTITION and len(collapsed) > 0.8 * n):
         collapsed = None
     return summary, collapsed
@@ -174,6 +193,7 @@ def _collapse(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _merge_collapsed(*frames, max_rows: int):
+    """The collapsed rows of some partitions; ``None`` (Newton route) above ``max_rows``."""
     if any(f is None for f in frames):
         return None
     merged = _collapse(pd.concat(frames, ignore_index=True))
@@ -270,14 +290,40 @@ def _partition_residual_crossprod(part, spec, grid, beta, shift, cum_a, cum_hx, 
 # ---------------------------------------------------------------- driver
 
 
-def _tree(dask, leaves, combine, **kwargs):
+def _tree(dask, leaves, combine, split_every=SPLIT_EVERY, **kwargs):
     tasks = list(leaves)
     while len(tasks) > 1:
         tasks = [
-            dask.delayed(combine)(*tasks[i : i + SPLIT_EVERY], **kwargs)
-            for i in range(0, len(tasks), SPLIT_EVERY)
+            dask.delayed(combine)(*tasks[i : i + split_every], **kwargs)
+            for i in range(0, len(tasks), split_every)
         ]
     return tasks[0]
+
+
+def _collapse_budget(n_columns: int) -> int:
+    """Most collapsed rows the collapse route may hold: in a merge task and on the driver.
+
+    :data:`MAX_COLLAPSED_ROWS`, and with an active ``distributed`` client, the rows of
+    ``n_columns`` columns that fit in an eighth of the smallest worker memory limit (a
+    merge of two such sets then peaks at about a quarter of it).
+    """
+    budget = MAX_COLLAPSED_ROWS
+    try:
+        import distributed
+
+        client = distributed.get_client()
+    except (ImportError, ValueError):
+        return budget  # no cluster: local threads or processes, bounded by the driver
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+    except TypeError:  # older distributed: every worker by default
+        workers = client.scheduler_info()["workers"]
+    limits = [w.get("memory_limit") or 0 for w in workers.values()]
+    limits = [limit for limit in limits if limit > 0]
+    if limits:
+        per_row = _BYTES_PER_CELL * n_columns
+        budget = min(budget, int(min(limits) * _WORKER_SHARE / per_row))
+    return budget
 
 
 def _design_of(ddf, covariates: list[str], reference_levels) -> tuple[Design, set]:
@@ -385,16 +431,16 @@ def fit_cox_dask(
     spec = _Spec(
         duration, event, weights, tuple(strata_cols), tuple(_levels(ddf, strata_cols)), design, ties
     )
-    max_rows = MAX_COLLAPSED_ROWS
+    # stratum, time, event, covariates and weight
+    max_rows = _collapse_budget(4 + len(design.covariates))
 
-    # pass 1: summary (events per stratum and time, means, checks) and collapsed rows
+    # pass 1: summary (events per stratum and time, means, checks) and collapsed rows,
+    # merged two at a time so that a merge holds at most 2 * max_rows rows
     leaves = [dask.delayed(_leaf, nout=2)(part, spec, max_rows) for part in ddf.to_delayed()]
     summary, collapsed = dask.compute(
         _tree(dask, [leaf[0] for leaf in leaves], _merge_summaries),
-        _tree(dask, [leaf[1] for leaf in leaves], _merge_collapsed, max_rows=max_rows),
+        _tree(dask, [leaf[1] for leaf in leaves], _merge_collapsed, 2, max_rows=max_rows),
     )
-    if len(leaves) == 1 and collapsed is not None and len(collapsed) > max_rows:
-        collapsed = None
     _check_summary(summary, design, categorical_dtype, event)
     mapping, strata_levels = _strata_map(spec, summary["codes"])
 
