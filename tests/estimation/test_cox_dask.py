@@ -123,7 +123,9 @@ def test_route_respects_the_collapse_budget(client, frame, monkeypatch):
     covariates = ["band", "male"]
     ddf = dd.from_pandas(frame, npartitions=6)
     keys = ["region", "days", "event", *covariates]
-    largest = max(ddf.partitions[i].compute().groupby(keys, observed=True).ngroups for i in range(6))
+    largest = max(
+        ddf.partitions[i].compute().groupby(keys, observed=True).ngroups for i in range(6)
+    )
     merged = frame.groupby(keys, observed=True).ngroups
     assert largest < merged <= len(frame) // 2
     expected = fit_cox(frame, "days", "event", covariates, **kwargs)
