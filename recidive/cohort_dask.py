@@ -53,14 +53,10 @@ from recidive.estimation._dask import import_dask
 from recidive.registry import Registry, _check_cutoff
 from recidive.rules import CohortRules
 from recidive.validation import (
-    _check_cases,
-    _check_detentions,
-    _check_persons,
     _check_structure,
     _normalise,
-    _same_id_type,
     _text,
-    empty_table,
+    validate_tables,
 )
 
 _SPECS = {"persons": schema.PERSONS, "cases": schema.CASES, "detentions": schema.DETENTIONS}
@@ -381,7 +377,7 @@ def _build_partition(persons, cases, detentions, rules, own, int_ids, meta_only=
     tables = [None if t is None else _plain(t.drop(columns=_PART)) for t in (persons, cases)]
     tables.append(None if detentions is None else _plain(detentions.drop(columns=_PART)))
     try:
-        p, c, d = _validate_partition(*tables)
+        p, c, d = validate_tables(*tables, allow_empty=True)
     except ValidationError as err:
         return None, None, None, _record(err)
     for frame in (p, c, d):
@@ -395,24 +391,6 @@ def _build_partition(persons, cases, detentions, rules, own, int_ids, meta_only=
     if meta_only:
         return persons_out.iloc[:0], cases_out.iloc[:0]
     return persons_out, cases_out, cohort.attrition, None
-
-
-def _validate_partition(persons, cases, detentions):
-    """``validate_tables`` on one partition, where a table may have no rows."""
-    persons = _normalise(_check_structure(persons, schema.PERSONS, True), schema.PERSONS)
-    cases = _normalise(_check_structure(cases, schema.CASES, True), schema.CASES)
-    if detentions is None:
-        detentions = empty_table(schema.DETENTIONS)
-    else:
-        detentions = _check_structure(detentions, schema.DETENTIONS, allow_empty=True)
-        detentions = _normalise(detentions, schema.DETENTIONS)
-    persons["person_id"], cases["person_id"], detentions["person_id"] = _same_id_type(
-        persons["person_id"], cases["person_id"], detentions["person_id"]
-    )
-    _check_persons(persons)
-    _check_cases(cases, persons["person_id"])
-    _check_detentions(detentions, persons["person_id"])
-    return persons, cases, detentions
 
 
 def _normalise_part(part: pd.DataFrame, name: str, int_ids: dict) -> pd.DataFrame:

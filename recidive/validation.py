@@ -63,6 +63,7 @@ def validate_tables(
     persons: pd.DataFrame,
     cases: pd.DataFrame,
     detentions: pd.DataFrame | None = None,
+    allow_empty: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Check the registry tables and return normalised copies.
 
@@ -72,6 +73,9 @@ def validate_tables(
         The ``persons`` and ``cases`` tables of ``schema.PERSONS`` / ``schema.CASES``.
     detentions : pandas.DataFrame or None
         The optional ``detentions`` table; None gives an empty one.
+    allow_empty : bool
+        Accept persons and cases tables without rows (one partition of a larger registry,
+        as on Dask); a whole registry with an empty table is an error.
 
     Returns
     -------
@@ -102,8 +106,9 @@ def validate_tables(
     ...
     recidive.errors.ValidationError: persons.sex has unknown codes ('X') in 1 row (person_id 1); use one of M, F
     """
-    persons = _normalise(_check_structure(persons, schema.PERSONS), schema.PERSONS)
-    cases = _normalise(_check_structure(cases, schema.CASES), schema.CASES)
+    persons = _check_structure(persons, schema.PERSONS, allow_empty=allow_empty)
+    persons = _normalise(persons, schema.PERSONS)
+    cases = _normalise(_check_structure(cases, schema.CASES, allow_empty=allow_empty), schema.CASES)
     if detentions is None:
         detentions = empty_table(schema.DETENTIONS)
     else:
