@@ -1,7 +1,7 @@
 """Does the pipeline recover the published figures from the synthetic reference registry?
 
 Simulates the reference registry, runs the real pipeline (``build_cohort`` with the default
-rules, then ``survival_rates``) and compares every published figure with its target:
+rules, then ``recidivism_rates`` and ``age_profile``) and compares every published figure with its target:
 at population size (one registry of ``--n-population`` persons, default 400,000) and at the
 default size over ``--seeds`` seeds (mean, Monte Carlo SD, worst difference). Also prints
 the raw share under 23 among observed recidivists, the effect of each cohort rule and the
@@ -27,28 +27,21 @@ CATEGORIES = ("property", "violence", "drugs", "human_trafficking")
 
 
 def estimated_figures(registry: rc.Registry, rules: rc.CohortRules | None = None) -> dict:
-    """Every published figure, estimated by the pipeline (plus the raw recidivist share)."""
-    persons = rc.build_cohort(registry, rules or rc.CohortRules()).persons
+    """Every published figure, estimated by the public pipeline (plus the raw recidivist share).
 
-    def rates(criterion: str, by: list[str] | None = None) -> pd.DataFrame:
-        return rc.survival_rates(
-            persons, duration=f"{criterion}_days", event=f"{criterion}_event", by=by
-        ).to_frame()
-
-    out = {}
-    general = rates("general").set_index("horizon_years")["rate"]
-    for h in (2, 5, 7):
-        out[f"general_{h}y"] = float(general[float(h)])
-    for cat in CATEGORIES:
-        out[f"{cat}_5y"] = float(rates(cat).set_index("horizon_years")["rate"][5.0])
-    young = (persons["age_group"] == "<23").to_numpy()
-    p = young.mean()
-    by_age = rates("general", by=["age_group"])
-    f7 = by_age[by_age["horizon_years"] == 7.0].set_index("age_group")["rate"]
-    out["share_under_23"] = float(p)
-    out["share_recidivists_under_23"] = float(p * f7["<23"] / (p * f7["<23"] + (1 - p) * f7["23+"]))
-    event = persons["general_event"].to_numpy() == 1
-    out["raw_share_recidivists_under_23"] = float(young[event].mean())
+    The tests compute the same figures from ``survival_rates`` directly
+    (``tests/datasets/conftest.py``); this uses ``recidivism_rates`` and ``age_profile``, as a
+    user would.
+    """
+    cohort = rc.build_cohort(registry, rules or rc.CohortRules())
+    rates = rc.recidivism_rates(cohort, ["general", *CATEGORIES], horizons=(2, 5, 7)).to_frame()
+    rate = rates.set_index(["criterion", "horizon_years"])["rate"]
+    out = {f"general_{h}y": float(rate["general", float(h)]) for h in (2, 5, 7)}
+    out.update({f"{cat}_5y": float(rate[cat, 5.0]) for cat in CATEGORIES})
+    profile = rc.age_profile(cohort, horizon_years=7)
+    out["share_under_23"] = profile.share_young_offenders
+    out["share_recidivists_under_23"] = profile.share_young_recidivists
+    out["raw_share_recidivists_under_23"] = profile.share_young_recidivists_raw
     return out
 
 
