@@ -47,7 +47,6 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from recidive._version import __version__
 from recidive.errors import ArgumentError
 from recidive.estimation._dask import SPLIT_EVERY, _levels, _recode, as_dask_frame, import_dask
 from recidive.estimation.cox._design import (
@@ -414,7 +413,7 @@ def fit_cox_dask(
     tol: float = 1e-9,
 ) -> CoxResults:
     """:func:`~recidive.estimation.cox.fit_cox` of a Dask DataFrame or a Parquet path."""
-    from recidive.estimation.cox.model import _warn_convergence, fit_cox
+    from recidive.estimation.cox.model import _warn_convergence, assemble_results, fit_cox
 
     dask, _ = import_dask()
     if weights is not None and not isinstance(weights, str):
@@ -495,43 +494,20 @@ def fit_cox_dask(
         (crossprod,) = dask.compute(_tree(dask, tasks, _add_arrays))
         variance = naive @ crossprod @ naive
     n_total = summary["w_total"] if weights else float(summary["n_all"])
-    metadata = {
-        "ties": ties,
-        "conf_level": float(conf_level),
-        "n": n_total,
-        "n_events": summary["n_events"],
-        "n_rows": summary["n_pos"] if weights else summary["n_all"],
-        "n_distinct_rows": summary["n_pos"],
-        "robust": bool(robust),
-        "strata": tuple(strata_cols),
-        "strata_levels": strata_levels,
-        "weights": weights,
-        "duration": duration,
-        "event": event,
-        "covariates": design.covariates,
-        "reference_levels": dict(design.reference_levels),
-        "means": dict(zip(design.names, grid.means.tolist(), strict=True)),
-        "max_iter": max_iter,
-        "tol": tol,
-        "package_version": __version__,
-        "route": "newton",
-    }
-    return CoxResults(
-        names=design.names,
-        coef=nf.beta.copy(),
-        variance_matrix=variance,
-        naive_variance_matrix=naive.copy(),
-        log_likelihood=nf.loglik,
-        log_likelihood_null=nf.loglik_null,
-        score_statistic=nf.score_test,
-        n_iter=nf.n_iter,
-        converged=nf.converged,
-        n=n_total,
-        n_events=summary["n_events"],
-        metadata=MappingProxyType(metadata),
-        _design=design,
-        _final=nf.final,
-    )
+    return assemble_results(
+        design, nf, variance,
+        settings=dict(
+            ties=ties, conf_level=conf_level, robust=robust, strata=strata_cols,
+            strata_levels=strata_levels, weights=weights, duration=duration, event=event,
+            max_iter=max_iter, tol=tol,
+        ),
+        counts=dict(
+            n=n_total, n_events=summary["n_events"],
+            n_rows=summary["n_pos"] if weights else summary["n_all"],
+            n_distinct_rows=summary["n_pos"],
+        ),
+        means=grid.means, route="newton",
+    )  # fmt: skip
 
 
 def _forward_cumsum(a: np.ndarray, offsets: np.ndarray) -> np.ndarray:

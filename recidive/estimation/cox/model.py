@@ -248,43 +248,65 @@ def fit_cox(
         dfbeta = score_residuals(rs, nf.final) @ naive
         variance = weighted_crossprod(dfbeta, rs.weight)
     lp = rs.x @ nf.beta
+    return assemble_results(
+        design, nf, variance,
+        settings=dict(
+            ties=ties, conf_level=conf_level, robust=robust, strata=strata_cols,
+            strata_levels=strata_levels, weights=weights, duration=duration, event=event,
+            max_iter=max_iter, tol=tol,
+        ),
+        counts=dict(n=n_total, n_events=n_events, n_rows=n_rows, n_distinct_rows=len(rs.time)),
+        means=rs.means,
+        _concordance_inputs=(rs.time, rs.event, rs.weight, rs.stratum, lp),
+        _risk_sets=rs,
+    )  # fmt: skip
+
+
+def assemble_results(
+    design, nf, variance, settings: dict, counts: dict, means, route: str | None = None, **private
+) -> CoxResults:
+    """The immutable results of a converged fit, shared by the in-memory and Dask paths.
+
+    ``settings`` are the fit's arguments (ties, conf_level, robust, strata, strata_levels,
+    weights, duration, event, max_iter, tol); ``counts`` are n, n_events, n_rows and
+    n_distinct_rows; ``private`` are the fields that later computations need (concordance
+    inputs, risk sets).
+    """
     metadata = {
-        "ties": ties,
-        "conf_level": float(conf_level),
-        "n": n_total,
-        "n_events": n_events,
-        "n_rows": n_rows,
-        "n_distinct_rows": len(rs.time),
-        "robust": bool(robust),
-        "strata": tuple(strata_cols),
-        "strata_levels": strata_levels,
-        "weights": weights,
-        "duration": duration,
-        "event": event,
+        "ties": settings["ties"],
+        "conf_level": float(settings["conf_level"]),
+        **counts,
+        "robust": bool(settings["robust"]),
+        "strata": tuple(settings["strata"]),
+        "strata_levels": settings["strata_levels"],
+        "weights": settings["weights"],
+        "duration": settings["duration"],
+        "event": settings["event"],
         "covariates": design.covariates,
         "reference_levels": dict(design.reference_levels),
-        "means": dict(zip(design.names, rs.means.tolist(), strict=True)),
-        "max_iter": max_iter,
-        "tol": tol,
+        "means": dict(zip(design.names, means.tolist(), strict=True)),
+        "max_iter": settings["max_iter"],
+        "tol": settings["tol"],
         "package_version": __version__,
     }
+    if route is not None:
+        metadata["route"] = route
     return CoxResults(
         names=design.names,
         coef=nf.beta.copy(),
         variance_matrix=variance,
-        naive_variance_matrix=naive.copy(),
+        naive_variance_matrix=nf.variance.copy(),
         log_likelihood=nf.loglik,
         log_likelihood_null=nf.loglik_null,
         score_statistic=nf.score_test,
         n_iter=nf.n_iter,
         converged=nf.converged,
-        n=n_total,
-        n_events=n_events,
+        n=counts["n"],
+        n_events=counts["n_events"],
         metadata=MappingProxyType(metadata),
-        _concordance_inputs=(rs.time, rs.event, rs.weight, rs.stratum, lp),
         _design=design,
-        _risk_sets=rs,
         _final=nf.final,
+        **private,
     )
 
 
