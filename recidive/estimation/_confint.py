@@ -11,13 +11,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 
 @lru_cache(maxsize=32)
 def z_value(conf_level: float) -> float:
     """Two-sided normal quantile for ``conf_level`` (1.959964 for 0.95)."""
-    return float(norm.ppf(1 - (1 - conf_level) / 2))
+    return float(ndtri(1 - (1 - conf_level) / 2))
 
 
 def conf_int(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from recidive._version import __version__
 from recidive.errors import ArgumentError
@@ -352,7 +352,7 @@ def gray_test(time, cause, groups, cause_of_interest: int = 1, rho: float = 0.0)
     score, var = _gray_score(t.astype(float), kind, codes, len(labels), rho)
     stat = float(score @ np.linalg.solve(var, score))
     df = len(labels) - 1
-    return GrayTestResult(stat, float(chi2.sf(stat, df)), df, int(cause_of_interest))
+    return GrayTestResult(stat, float(chdtrc(df, stat)), df, int(cause_of_interest))
 
 
 def _gray_score(time, kind, group, ng, rho) -> tuple[np.ndarray, np.ndarray]:

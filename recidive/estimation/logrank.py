@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from recidive._version import __version__
 from recidive.estimation._input import check_groups, check_time_event
@@ -115,7 +115,7 @@ def logrank_test(time, event, groups, weights=None) -> LogRankResult:
             stat = float(diff @ np.linalg.solve(vv, diff))
         except np.linalg.LinAlgError:  # singular (e.g. every subject at risk fails): g-inverse
             stat = float(diff @ np.linalg.pinv(vv) @ diff)
-    p_value = float(chi2.sf(stat, df)) if df > 0 else np.nan
+    p_value = float(chdtrc(df, stat)) if df > 0 else np.nan
     frame = pd.DataFrame(
         {
             "group": np.asarray(labels, dtype=object),

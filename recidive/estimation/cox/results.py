@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from recidive.errors import ArgumentError
 
@@ -35,7 +35,7 @@ class TestResult:
 
 
 def _chi2(stat: float, df: int) -> TestResult:
-    return TestResult(float(stat), int(df), float(stats.chi2.sf(stat, df)))
+    return TestResult(float(stat), int(df), float(special.chdtrc(df, stat)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,7 +157,7 @@ class CoxResults:
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table (one row per model column)."""
         se = self.std_err
-        zq = stats.norm.ppf(1 - (1 - self.metadata["conf_level"]) / 2)
+        zq = special.ndtri(1 - (1 - self.metadata["conf_level"]) / 2)
         z = self.coef / se
         return pd.DataFrame(
             {
@@ -168,7 +168,7 @@ class CoxResults:
                 "ci_lower": np.exp(self.coef - zq * se),
                 "ci_upper": np.exp(self.coef + zq * se),
                 "z": z,
-                "p_value": 2 * stats.norm.sf(np.abs(z)),
+                "p_value": 2 * special.ndtr(-np.abs(z)),
             },
             columns=SUMMARY_COLUMNS,
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from recidive.errors import ArgumentError
 from recidive.estimation.cox._partial_likelihood import information
@@ -68,7 +68,9 @@ def _transform(name, time, event, weight) -> np.ndarray:
         return time.astype(float)
     if name == "log":
         return np.log(time)
-    return stats.rankdata(time)
+    from scipy.stats import rankdata  # only here: scipy.stats is slow to import
+
+    return rankdata(time)
 
 
 def cox_zph(results, transform: str = "km") -> ZphResult:
@@ -134,7 +136,7 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
         rows.append((term, float(uk @ np.linalg.solve(imat[np.ix_(kk, kk)], uk)), len(cols)))
     rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
     table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
-    table["p_value"] = stats.chi2.sf(table["chisq"], table["df"])
+    table["p_value"] = special.chdtrc(table["df"], table["chisq"])
 
     residuals = _scaled_residuals(rs, design, beta, schoen, i11)
     rows, weight = er, rs.weight[er]
