@@ -1,21 +1,40 @@
 """Cohorts of registries larger than memory: ``DaskRegistry`` and ``DaskCohort``.
 
 The registry tables are Dask DataFrames or Parquet datasets. Nothing here re-implements a
-rule: the in-memory validation gateway and :func:`recidive.build_cohort` run on each
-*co-partition* of the registry, and the results are put together.
+rule: the in-memory validation gateway and :func:`recidive.build_cohort` run on each *bucket*
+of persons of the registry, and the results are put together.
 
 How
     1. At construction (:class:`DaskRegistry`), one pass over each table as it lies, partition
        by partition, no shuffle: structure and dtypes are checked by the gateway
        (``recidive.validation``), and each partition returns its row count, its latest date,
        whether its ids are plain integers and a digest of its normalised rows.
-    2. In :func:`build_dask_cohort`, persons, cases and detentions are hash-partitioned on a
-       canonical text form of ``person_id`` into the same number of partitions
-       (``DataFrame.shuffle``), so all rows of a person, and all persons with one id, are in
-       partition ``i`` of every table. Each partition triple then goes through
-       ``validate_tables`` (the cross-table rules) and ``build_cohort`` with the registry-wide
-       cut-off. ``attrition`` is the sum of the partitions' attrition tables by step, so
-       persons analysed + excluded = persons read, as in memory.
+    2. In :func:`build_dask_cohort`, each partition of persons, cases and detentions is
+       normalised, split into ``npartitions`` buckets by a hash of the normalised
+       ``person_id`` (whose dtype is the same in every table) and written to a scratch
+       directory as Parquet, so that all rows of a person, and all persons with one id, are
+       in bucket ``i`` of every table. This is a shuffle through disk. Dask's own shuffles
+       keep their output partitions in worker memory until every table is shuffled (and its
+       p2p shuffle buffers up to 1 GiB per worker by default); with a worker memory limit
+       below the data, the nanny killed the workers. Each bucket triple then goes through
+       ``validate_tables`` (the cross-table rules) and ``build_cohort`` with the
+       registry-wide cut-off, and its cohort rows are written back to the scratch directory.
+       ``attrition`` is the sum of the buckets' attrition tables by step, so persons
+       analysed + excluded = persons read, as in memory; the rows written to and read back
+       from the buckets are counted against the rows of the registry, so none is lost on
+       the way.
+    3. ``cohort.persons`` and ``cohort.cases`` are lazy Dask frames over the cohort files.
+       The bucketed registry is removed once the cohort is built (or fails), the cohort
+       files when no frame that reads them is left (see ``recidive._scratch``).
+
+Memory
+    A task holds one partition (read and worked on in the same task, a slice of
+    :data:`_SLICE_ROWS` rows at a time) or one bucket, never a table. Reading a Parquet
+    row group takes about five times its size in pandas, so a Parquet path is read a row
+    group per partition (small row groups together, up to 4 MiB uncompressed); a file
+    written with row groups of 10^6 rows wants workers of about 1 GiB. Buckets hold at most
+    125,000 persons, and fewer when a quarter of the smallest worker memory limit does not
+    hold 3 KB a person. Nothing depends on the total size of the registry.
 
 What is the same as in memory
     ``cohort.persons`` and ``cohort.cases`` hold the same rows (in another order),
@@ -29,9 +48,9 @@ What is not
     modulo 2**64, per table): it does not depend on row order or partitioning, but it is not
     the in-memory ``Registry.fingerprint`` of the same data. A validation error is raised as
     one :class:`~recidive.errors.ValidationError`: the rule that fails in the first failing
-    partition, with the number of rows (and the first ids) summed over every partition that
-    fails on that rule. A partition that fails an earlier-checked rule first is not counted,
-    so after a correction the next run may show further rows.
+    partition (or bucket), with the number of rows (and the first ids) summed over every
+    partition that fails on that rule. A partition that fails an earlier-checked rule first
+    is not counted, so after a correction the next run may show further rows.
 
 Dask is optional: it is imported when a ``DaskRegistry`` is made, never by ``import recidive``.
 """
@@ -40,6 +59,7 @@ from __future__ import annotations
 
 import operator
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,23 +67,36 @@ import numpy as np
 import pandas as pd
 
 from recidive import schema
+from recidive._scratch import ScratchDir, check_workers_share
 from recidive.cohort import Cohort, _cutoff, build_cohort
-from recidive.errors import ArgumentError, ValidationError
-from recidive.estimation._dask import import_dask
+from recidive.errors import ArgumentError, RecidiveError, ValidationError
+from recidive.estimation._dask import (
+    each_partition,
+    import_dask,
+    read_parquet,
+    release_arrow_memory,
+    smallest_worker_memory,
+)
 from recidive.registry import Registry, _check_cutoff
 from recidive.rules import CohortRules
 from recidive.validation import (
     _check_structure,
     _normalise,
-    _text,
     validate_tables,
 )
 
 _SPECS = {"persons": schema.PERSONS, "cases": schema.CASES, "detentions": schema.DETENTIONS}
 _ID_COLUMNS = {"persons": ("person_id",), "cases": ("person_id", "case_id"),
                "detentions": ("person_id",)}  # fmt: skip
-_PART = "_recidive_partition"
 _MASK = (1 << 64) - 1
+# rows of a partition that a task normalises, hashes or writes at a time
+_SLICE_ROWS = 100_000
+_PERSONS_PER_BUCKET = 125_000
+# bytes per person a bucket's task may take (reading, validating, building and writing a
+# bucket measured about 1 KB a person; the rest is room for what a worker keeps from earlier
+# tasks), and the share of a worker's memory limit one bucket may take
+_BYTES_PER_PERSON = 3_000
+_WORKER_SHARE = 1 / 4
 
 
 class DaskRegistry:
@@ -73,15 +106,26 @@ class DaskRegistry:
     ----------
     persons, cases : dask.dataframe.DataFrame, pandas.DataFrame, str or path
         The tables of DESIGN section 2: a Dask DataFrame, or the path of a Parquet file or
-        of a directory of Parquet files (read with ``dask.dataframe.read_parquet``). A pandas
-        DataFrame is split into ``npartitions`` partitions.
+        of a directory of Parquet files (read with ``dask.dataframe.read_parquet``, a
+        partition per row group, or per few row groups up to 4 MiB of uncompressed data). A
+        pandas DataFrame is split into ``npartitions`` partitions. Each task holds one
+        partition: a Dask DataFrame's partitions (or a file's row groups) must fit a
+        worker's memory a few times over.
     detentions : same, optional
         Detention periods; None if not available.
     cutoff_date : date-like, optional
         The data cut-off, as for :class:`recidive.Registry`.
     npartitions : int, optional
-        Partitions of the person-aligned tables that ``build_cohort`` makes; default the
-        largest number of partitions of the three tables.
+        Person buckets that ``build_cohort`` makes (each is validated and built as one
+        in-memory registry); default the largest number of partitions of the three tables,
+        and at least one bucket per 125,000 persons, or per as many persons as a quarter of
+        the smallest worker memory limit holds at 3 KB a person.
+    scratch_dir : str or path, optional
+        Where ``build_cohort`` writes its work files (the bucketed registry, then the cohort)
+        as Parquet; a new subdirectory is made in it and removed when no longer used. Default
+        Dask's ``temporary-directory``, else the system's temporary directory. On a cluster
+        whose workers run on several machines it must be a directory every worker can read
+        and write (a shared filesystem).
 
     Attributes
     ----------
@@ -132,8 +176,10 @@ class DaskRegistry:
         detentions=None,
         cutoff_date: object = None,
         npartitions: int | None = None,
+        scratch_dir: str | os.PathLike | None = None,
     ) -> None:
         dask, _ = import_dask()
+        self.scratch_dir = scratch_dir
         self._cutoff_date = _check_cutoff(cutoff_date)
         raw = {"persons": persons, "cases": cases, "detentions": detentions}
         default = npartitions if isinstance(npartitions, int) and npartitions > 0 else 1
@@ -142,20 +188,16 @@ class DaskRegistry:
             for name, source in raw.items()
             if source is not None or name != "detentions"
         }
-        if npartitions is None:
-            npartitions = max(t.npartitions for t in self._raw.values())
-        if isinstance(npartitions, bool) or not isinstance(npartitions, int) or npartitions < 1:
+        if npartitions is not None and (
+            isinstance(npartitions, bool) or not isinstance(npartitions, int) or npartitions < 1
+        ):
             raise ArgumentError(f"npartitions must be a whole number >= 1, not {npartitions!r}")
-        self.npartitions = npartitions
         for name, table in self._raw.items():  # missing columns etc., as in memory
             _check_structure(_plain(table._meta), _SPECS[name], allow_empty=True)
         surveys = dask.compute(
-            {
-                name: [dask.delayed(_survey)(part, name) for part in table.to_delayed()]
-                for name, table in self._raw.items()
-            }
+            {name: each_partition(table, _survey, name) for name, table in self._raw.items()}
         )[0]
-        _raise_first([s.get("error") for name in surveys for s in surveys[name]])
+        _raise_first([e for name in surveys for s in surveys[name] for e in s["errors"]])
         self.n_rows = {name: sum(s["rows"] for s in surveys[name]) for name in surveys}
         for name in ("persons", "cases"):
             if self.n_rows[name] == 0:  # the gateway's own message
@@ -168,6 +210,10 @@ class DaskRegistry:
         dates = [s["latest"] for s in every if pd.notna(s["latest"])]
         self._latest = max(dates) if dates else pd.NaT
         self._fingerprint = _combine_digests(surveys)
+        if npartitions is None:
+            most = max(t.npartitions for t in self._raw.values())
+            npartitions = max(most, -(-self.n_rows["persons"] // _persons_per_bucket()))
+        self.npartitions = npartitions
 
     @property
     def persons(self):
@@ -212,13 +258,17 @@ class DaskRegistry:
         meta = _normalise_part(table._meta, name, self._int_ids)
         return table.map_partitions(_normalise_part, name, self._int_ids, meta=meta)
 
-    def _aligned(self) -> list:
-        """The tables hash-partitioned on ``person_id`` into ``npartitions`` aligned partitions."""
-        out = []
-        for table in self._raw.values():
-            meta = table._meta.assign(**{_PART: pd.Series(dtype=np.int64)})
-            keyed = table.map_partitions(_with_partition, self.npartitions, meta=meta)
-            out.append(keyed.shuffle(on=_PART, npartitions=self.npartitions))
+    def _write_buckets(self, directory) -> dict:
+        """Lazy writes of each table, normalised and bucketed on ``person_id``, to ``directory``.
+
+        ``directory/<table>/bucket-<i>/`` holds bucket ``i`` of the table, one file per
+        partition. Each task returns its rows per bucket.
+        """
+        out = {}
+        for name, table in self._raw.items():
+            path = os.path.join(os.fspath(directory), name)
+            args = (name, self._int_ids, self.npartitions, path)
+            out[name] = each_partition(table, _write_partition_buckets, *args)
         return out
 
 
@@ -276,31 +326,26 @@ class DaskCohort:
         return self.persons.map_partitions(_cohort_method, method, argument, fields, meta=meta)
 
 
-def build_dask_cohort(
-    registry: DaskRegistry, rules: CohortRules | None = None, persist: bool = True
-) -> DaskCohort:
+def build_dask_cohort(registry: DaskRegistry, rules: CohortRules | None = None) -> DaskCohort:
     """:func:`recidive.build_cohort` of a :class:`DaskRegistry` (``build_cohort`` calls this).
 
     Parameters
     ----------
     registry : DaskRegistry
     rules : CohortRules, optional
-    persist : bool, default True
-        Keep the cohort's person rows on the cluster (``dask.persist``; workers spill to
-        disk under their memory limit), so that rates do not redo the shuffle. False
-        computes the attrition in one pass and leaves ``persons`` lazy: each use reads,
-        shuffles and builds again. ``cases`` (the counted case rows) is always lazy.
 
     Returns
     -------
     DaskCohort
+        ``persons`` and ``cases`` read the cohort files in the registry's scratch directory.
 
     Raises
     ------
     recidive.errors.ValidationError
-        For any rule of the data contract broken in any partition (see the module docstring).
+        For any rule of the data contract broken in any bucket (see the module docstring).
     recidive.errors.ArgumentError
-        As :func:`recidive.build_cohort`.
+        As :func:`recidive.build_cohort`; and when the workers of the active
+        ``distributed`` client run on several machines but no ``scratch_dir`` was given.
     """
     dask, dd = import_dask()
     rules = CohortRules() if rules is None else rules
@@ -309,30 +354,30 @@ def build_dask_cohort(
     cutoff = _cutoff(registry, rules)
     if pd.isna(cutoff):
         raise ValidationError("persons", None, "has no dates", fix="check the tables")
-    # the cut-off a partition's Registry carries so that build_cohort finds `cutoff`
+    # the cut-off a bucket's Registry carries so that build_cohort finds `cutoff`
     own = registry.cutoff_date
     if own is None and rules.cutoff_date is None:
         own = cutoff
-    tables = registry._aligned()
-    if len(tables) == 2:
-        tables.append(None)
-    parts = [t.to_delayed() if t is not None else [None] * registry.npartitions for t in tables]
-    args = (rules, own, registry._int_ids)
-    built = [dask.delayed(_build_partition)(p, c, d, *args) for p, c, d in zip(*parts, strict=True)]
-    person_parts = [dask.delayed(operator.itemgetter(0))(b) for b in built]
-    summaries = [dask.delayed(operator.itemgetter(2, 3))(b) for b in built]
-    if persist:  # one pass; only the person rows stay on the cluster
-        person_parts, summaries = dask.persist(person_parts, summaries)
-    summaries = dask.compute(*summaries)
-    _raise_first([error for _, error in summaries])
-    attrition = _sum_attrition([a for a, _ in summaries])
+    check_workers_share(registry.scratch_dir)
+    scratch = ScratchDir(registry.scratch_dir)
+    names = tuple(registry._raw)
+    metas = {name: registry._normalised(name)._meta for name in names}
+    try:
+        attrition = _build_buckets(registry, scratch, metas, rules, own)
+    except BaseException:
+        scratch.remove()
+        raise
 
-    meta = _build_partition(
-        *(None if t is None else t._meta for t in tables), *args, meta_only=True
-    )
-    persons = dd.from_delayed(person_parts, meta=meta[0], verify_meta=False)
-    cases = dd.from_delayed(
-        [dask.delayed(operator.itemgetter(1))(b) for b in built], meta=meta[1], verify_meta=False
+    meta = _build_tables(*(metas.get(t) for t in _SPECS), rules, own, registry._int_ids)
+    persons, cases = (
+        dd.from_map(
+            _read_cohort_file,
+            [scratch / table / f"part-{i:05d}.parquet" for i in range(registry.npartitions)],
+            args=(frame, scratch),
+            meta=frame,
+            label=f"recidive-cohort-{table}",
+        )
+        for table, frame in zip(("persons", "cases"), meta[:2], strict=True)
     )
     return DaskCohort(
         persons=persons,
@@ -345,41 +390,111 @@ def build_dask_cohort(
     )
 
 
+def _persons_per_bucket() -> int:
+    """:data:`_PERSONS_PER_BUCKET`, fewer when a quarter of a worker's memory cannot hold them."""
+    limit = smallest_worker_memory()
+    if limit is None:
+        return _PERSONS_PER_BUCKET
+    return max(1_000, min(_PERSONS_PER_BUCKET, int(limit * _WORKER_SHARE / _BYTES_PER_PERSON)))
+
+
+def _build_buckets(registry: DaskRegistry, scratch, metas: dict, rules, own) -> pd.DataFrame:
+    """Write the registry in person buckets, build each bucket's cohort: the summed attrition."""
+    import dask
+
+    buckets = scratch / "registry"
+    (written,) = dask.compute(registry._write_buckets(buckets))
+    _check_nothing_lost(
+        {name: sum(int(c.sum()) for c in counts) for name, counts in written.items()},
+        registry.n_rows,
+        "written to its person buckets",
+    )
+    names = tuple(metas)
+    args = (os.fspath(buckets), os.fspath(scratch), names, metas, rules, own, registry._int_ids)
+    summaries = dask.compute(
+        *[dask.delayed(_build_bucket)(i, *args) for i in range(registry.npartitions)]
+    )
+    _raise_first([s["error"] for s in summaries])
+    _check_nothing_lost(
+        {name: sum(s["rows"][name] for s in summaries) for name in names},
+        registry.n_rows,
+        "read back from its person buckets",
+    )
+    shutil.rmtree(buckets, ignore_errors=True)
+    return _sum_attrition([s["attrition"] for s in summaries])
+
+
 # -- per partition -------------------------------------------------------------------------
 
 
 def _survey(part: pd.DataFrame, name: str) -> dict:
-    """Rows, latest date, plain-integer ids and row digest of one raw partition."""
+    """Rows, latest date, plain-integer ids and row digest of one raw partition.
+
+    A slice of rows at a time; ``errors`` holds a ValidationError record per failing slice.
+    """
+    slices = [_survey_slice(rows, name) for rows in _slices(part)]
+    release_arrow_memory()
+    ok = [s for s in slices if "error" not in s]
+    latest = [s["latest"] for s in ok if pd.notna(s["latest"])]
+    return {
+        "errors": [s["error"] for s in slices if "error" in s],
+        "rows": sum(s["rows"] for s in ok),
+        "latest": max(latest) if latest else pd.NaT,
+        "int_ids": {c: all(s["int_ids"][c] for s in ok) for c in _ID_COLUMNS[name]},
+        "digest": tuple(sum(s["digest"][k] for s in ok) & _MASK for k in (0, 1)),
+        "dtypes": next((s["dtypes"] for s in ok if s["dtypes"] is not None), None),
+    }
+
+
+def _survey_slice(rows: pd.DataFrame, name: str) -> dict:
     spec = _SPECS[name]
     try:
-        frame = _normalise(_check_structure(_plain(part), spec, allow_empty=True), spec)
+        frame = _normalise(_check_structure(_plain(rows), spec, allow_empty=True), spec)
     except ValidationError as err:
         return {"error": _record(err)}
     dates = [frame[c].max() for c in spec.date_columns if c != "birth_date"]
     dates = [d for d in dates if pd.notna(d)]
     ids = {c: pd.api.types.is_integer_dtype(frame[c]) or len(frame) == 0 for c in _ID_COLUMNS[name]}
     hashed = frame.assign(**{c: frame[c].astype(str).astype(object) for c in _ID_COLUMNS[name]})
-    rows = pd.util.hash_pandas_object(hashed, index=False).to_numpy()
+    digests = pd.util.hash_pandas_object(hashed, index=False).to_numpy()
     return {
         "rows": len(frame),
         "latest": max(dates) if dates else pd.NaT,
         "int_ids": ids,
-        "digest": (int(rows.sum()), int(_mix(rows).sum())),
+        "digest": (int(digests.sum()), int(_mix(digests).sum())),
         "dtypes": [(c, str(t)) for c, t in hashed.dtypes.items()] if len(frame) else None,
     }
 
 
-def _build_partition(persons, cases, detentions, rules, own, int_ids, meta_only=False):
-    """Validate one person-aligned partition triple and build its cohort.
+def _build_bucket(i, buckets, scratch, names, metas, rules, own, int_ids) -> dict:
+    """Read bucket ``i`` of every table, validate it, build its cohort and write the rows.
 
-    Returns ``(persons, cases, attrition, error)``; ``error`` is a ValidationError record.
+    Returns the bucket's attrition, the rows read per table and a ValidationError record
+    (``error``; None when the bucket passes).
     """
-    tables = [None if t is None else _plain(t.drop(columns=_PART)) for t in (persons, cases)]
-    tables.append(None if detentions is None else _plain(detentions.drop(columns=_PART)))
+    tables = {name: _read_bucket(buckets, name, i, metas[name]) for name in names}
+    release_arrow_memory()
+    rows = {name: len(frame) for name, frame in tables.items()}
     try:
-        p, c, d = validate_tables(*tables, allow_empty=True)
+        persons, cases, attrition = _build_tables(
+            *(tables.get(t) for t in _SPECS), rules, own, int_ids
+        )
     except ValidationError as err:
-        return None, None, None, _record(err)
+        return {"error": _record(err), "rows": rows, "attrition": None}
+    for table, frame in (("persons", persons), ("cases", cases)):
+        os.makedirs(os.path.join(scratch, table), exist_ok=True)
+        frame.to_parquet(os.path.join(scratch, table, f"part-{i:05d}.parquet"), index=False)
+    release_arrow_memory()
+    return {"error": None, "rows": rows, "attrition": attrition}
+
+
+def _build_tables(persons, cases, detentions, rules, own, int_ids):
+    """``validate_tables`` and ``build_cohort`` of one bucket triple: (persons, cases, attrition).
+
+    With empty tables (the metadata), it gives the empty cohort tables and their dtypes.
+    """
+    tables = [_plain(persons), _plain(cases), None if detentions is None else _plain(detentions)]
+    p, c, d = validate_tables(*tables, allow_empty=True)
     for frame in (p, c, d):
         frame["person_id"] = _as_id(frame["person_id"], int_ids["person_id"])
     c["case_id"] = _as_id(c["case_id"], int_ids["case_id"])
@@ -388,9 +503,34 @@ def _build_partition(persons, cases, detentions, rules, own, int_ids, meta_only=
     persons_out["person_id"] = _as_id(persons_out["person_id"], int_ids["person_id"])
     for column in ("person_id", "case_id"):
         cases_out[column] = _as_id(cases_out[column], int_ids[column])
-    if meta_only:
-        return persons_out.iloc[:0], cases_out.iloc[:0]
-    return persons_out, cases_out, cohort.attrition, None
+    return persons_out, cases_out, cohort.attrition
+
+
+def _read_bucket(buckets: str, name: str, i: int, meta: pd.DataFrame) -> pd.DataFrame:
+    """Bucket ``i`` of one table (written by ``DaskRegistry._write_buckets``), with meta's dtypes."""
+    path = os.path.join(buckets, name, f"bucket-{i:05d}")
+    if not os.path.isdir(path):  # no row of any partition hashed to this bucket
+        return _plain(meta.iloc[:0].copy())
+    return _with_dtypes(pd.read_parquet(path), meta)
+
+
+def _read_cohort_file(path, meta: pd.DataFrame, scratch) -> pd.DataFrame:
+    """One bucket of the cohort's persons or cases, with the dtypes of ``meta``.
+
+    ``scratch`` (the :class:`ScratchDir`) is an argument so that the graph of every frame
+    that reads the file keeps the directory alive.
+    """
+    return _with_dtypes(pd.read_parquet(path), meta)
+
+
+def _with_dtypes(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the columns and dtypes of ``meta`` (text columns as pandas infers them)."""
+    meta = _plain(meta)
+    out = _plain(frame)[list(meta.columns)]
+    for column, dtype in meta.dtypes.items():
+        if out[column].dtype != dtype:
+            out[column] = out[column].astype(dtype)
+    return out
 
 
 def _normalise_part(part: pd.DataFrame, name: str, int_ids: dict) -> pd.DataFrame:
@@ -401,20 +541,54 @@ def _normalise_part(part: pd.DataFrame, name: str, int_ids: dict) -> pd.DataFram
     return frame
 
 
-def _with_partition(part: pd.DataFrame, npartitions: int) -> pd.DataFrame:
-    """Add the partition number of each row: a hash of the canonical text of ``person_id``."""
-    keys = pd.util.hash_array(_canonical_ids(part["person_id"]).to_numpy(object))
-    return part.assign(**{_PART: (keys % np.uint64(npartitions)).astype(np.int64)})
+def _write_partition_buckets(part, name, int_ids, n_buckets, path, partition_info=None):
+    """Normalise a partition of a table and write its rows by bucket: rows per bucket.
+
+    A slice of rows at a time; bucket ``i`` goes to ``path/bucket-<i>/part-<j>.parquet``
+    (one row group per slice). The bucket is a hash of the normalised ``person_id``, whose
+    dtype is the same in every table (int64, or text when any id is not a plain integer).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    j = partition_info["number"]
+    counts = np.zeros(n_buckets, dtype=np.int64)
+    schema, writers = None, {}
+    try:
+        for rows in _slices(part):
+            frame = _normalise_part(rows, name, int_ids)
+            ids = frame["person_id"].to_numpy()
+            bucket = (pd.util.hash_array(ids) % np.uint64(n_buckets)).astype(np.int64)
+            order = np.argsort(bucket, kind="stable")
+            found = np.bincount(bucket, minlength=n_buckets)
+            counts += found
+            if schema is None:  # a column of nothing but missing text is still text
+                schema = pa.Schema.from_pandas(frame, preserve_index=False)
+                for k, field in enumerate(schema):
+                    if pa.types.is_null(field.type):
+                        schema = schema.set(k, field.with_type(pa.string()))
+            table = pa.Table.from_pandas(frame.iloc[order], schema=schema, preserve_index=False)
+            bounds = np.concatenate([[0], np.cumsum(found)])
+            for i in np.flatnonzero(found):
+                if i not in writers:
+                    os.makedirs(os.path.join(path, f"bucket-{i:05d}"), exist_ok=True)
+                    target = os.path.join(path, f"bucket-{i:05d}", f"part-{j:05d}.parquet")
+                    writers[i] = pq.ParquetWriter(target, schema)
+                writers[i].write_table(table.slice(bounds[i], found[i]))
+    finally:
+        for writer in writers.values():
+            writer.close()
+        release_arrow_memory()
+    return counts
 
 
-def _canonical_ids(values: pd.Series) -> pd.Series:
-    """The text an id has after normalisation: equal texts are equal ids in ``validation``."""
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        whole = (values.notna() & (values == np.round(values))).to_numpy()
-        text = values.astype(str).astype(object)
-        text[whole] = values[whole].astype(np.int64).astype(str)
-        return text
-    return _text(values).fillna("")
+def _slices(frame: pd.DataFrame, rows: int = _SLICE_ROWS):
+    """The frame in consecutive slices of at most ``rows`` rows (itself when it is smaller)."""
+    if len(frame) <= rows:
+        yield frame
+        return
+    for lo in range(0, len(frame), rows):
+        yield frame.iloc[lo : lo + rows]
 
 
 def _as_id(values: pd.Series, integer: bool) -> pd.Series:
@@ -458,8 +632,8 @@ def _dask_table(source, name: str, npartitions: int):
         path = os.fspath(source)
         if not os.path.exists(path):
             raise ValidationError(name, None, f"path {path!r} does not exist", fix="check the path")
-        try:
-            return dd.read_parquet(path)
+        try:  # a partition of one or more row groups, up to _PARQUET_BLOCK uncompressed
+            return read_parquet(path)
         except Exception as exc:  # pyarrow raises many kinds
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ValidationError(
@@ -504,6 +678,16 @@ def _raise_first(records: list[dict | None]) -> None:
         fix=first["fix"],
         id_label=first["id_label"],
     )
+
+
+def _check_nothing_lost(counted: dict[str, int], n_rows: dict[str, int], where: str) -> None:
+    """The rows counted on the way through the buckets are the rows of the registry."""
+    for name, expected in n_rows.items():
+        if counted[name] != expected:
+            raise RecidiveError(
+                f"{name}: {expected} rows in the registry but {counted[name]} {where}; "
+                "was the scratch directory changed while the cohort was built?"
+            )
 
 
 def _sum_attrition(frames: list[pd.DataFrame]) -> pd.DataFrame:

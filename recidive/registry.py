@@ -151,7 +151,7 @@ class Registry:
     ) -> Registry:
         """A Registry of tables that already passed the gateway (internal).
 
-        For one person-aligned partition of a :class:`recidive.cohort_dask.DaskRegistry`;
+        For one person bucket of a :class:`recidive.cohort_dask.DaskRegistry`;
         the tables are kept as they are, without a second validation.
         """
         registry = cls.__new__(cls)

@@ -31,6 +31,9 @@ from recidive.estimation.risk_table import RiskTable, frame_risk_table
 
 #: Partition tables summed per task of the tree reduction.
 SPLIT_EVERY = 8
+#: Uncompressed Parquet bytes per partition when a path is read: whole row groups, small
+#: ones together (reading a row group into pandas takes about five times its pandas size).
+PARQUET_BLOCK = "4MiB"
 
 
 def import_dask():
@@ -46,6 +49,58 @@ def import_dask():
     return dask, dd
 
 
+def smallest_worker_memory() -> int | None:
+    """The smallest ``memory_limit`` of the active ``distributed`` client's workers, in bytes.
+
+    None without a client (local threads or processes) or when no worker has a limit.
+    """
+    try:
+        import distributed
+
+        client = distributed.get_client()
+    except (ImportError, ValueError):
+        return None
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+    except TypeError:  # older distributed: every worker by default
+        workers = client.scheduler_info()["workers"]
+    limits = [w.get("memory_limit") or 0 for w in workers.values()]
+    limits = [limit for limit in limits if limit > 0]
+    return min(limits) if limits else None
+
+
+def read_parquet(path: str):
+    """A Parquet file or dataset as a Dask DataFrame, a partition per row group (or a few small)."""
+    _, dd = import_dask()
+    return dd.read_parquet(path, split_row_groups="adaptive", blocksize=PARQUET_BLOCK)
+
+
+def each_partition(table, function, *args) -> list:
+    """``function(partition, *args)`` of every partition, as delayed values of any type.
+
+    Through ``map_partitions``, so that Dask fuses reading a partition with the function: a
+    task holds its partition only while the function runs, and no partition waits in
+    memory for its task. ``function`` gets the partition number as ``partition_info`` if it
+    takes that keyword.
+    """
+    meta = pd.DataFrame({"result": pd.Series(dtype=np.float64)})  # never built
+    results = table.map_partitions(
+        function, *args, meta=meta, enforce_metadata=False, align_dataframes=False
+    )
+    return results.to_delayed()
+
+
+def release_arrow_memory() -> None:
+    """Give the memory Arrow's allocator keeps for reuse back to the system (after Parquet IO).
+
+    mimalloc and jemalloc keep freed pages; on a worker they count as unmanaged memory
+    towards its memory limit.
+    """
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
 def as_dask_frame(frame, columns: Sequence[str], what: str):
     """The ``columns`` of a Dask DataFrame, or of a Parquet file or dataset read with Dask."""
     _, dd = import_dask()
@@ -56,7 +111,7 @@ def as_dask_frame(frame, columns: Sequence[str], what: str):
                 f"{what}: Parquet path {path!r} does not exist; pass a Parquet file, a directory "
                 "of Parquet files, or a DataFrame"
             )
-        frame = dd.read_parquet(path)
+        frame = read_parquet(path)
     if not isinstance(frame, dd.DataFrame):
         raise ArgumentError(
             f"{what}: frame must be a pandas or Dask DataFrame or a Parquet path; "

@@ -9,6 +9,8 @@ the in-memory fit to 1e-10.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,6 +111,43 @@ def test_newton_route_forced_on_categorical_data(client, frame, monkeypatch):
     got = fit_cox(dd.from_pandas(frame, npartitions=4), "days", "event", ["band", "male"], **kwargs)
     expected = fit_cox(frame, "days", "event", ["band", "male"], **kwargs)
     assert_same_fit(got, expected, "newton")
+
+
+@pytest.mark.parametrize("covariates", [["band", "male"], ["band", "male", "age"]])
+def test_partitions_are_worked_a_slice_of_rows_at_a_time(client, frame, monkeypatch, covariates):
+    """Slices of 1,024 rows (about 30 per partition) give the fit of the whole partitions."""
+    monkeypatch.setattr(cox_dask, "_SLICE_BYTES", 1)
+    assert cox_dask._slice_rows(4) == 1024
+    kwargs = {"strata": "region", "weights": "w", "robust": True}
+    ddf = dd.from_pandas(frame, npartitions=2)
+    route = "newton" if "age" in covariates else "collapse"
+    got = fit_cox(ddf, "days", "event", covariates, **kwargs)
+    assert_same_fit(got, fit_cox(frame, "days", "event", covariates, **kwargs), route)
+
+
+def test_slices_cover_the_partition_once(frame, monkeypatch):
+    """In this process: the slices' sums are the partition's sums, every row in one slice."""
+    seen = []
+    slice_sums = cox_dask._slice_sums
+    monkeypatch.setattr(cox_dask, "_slice_sums", lambda rows, *a: seen.append(rows.index) or
+                        slice_sums(rows, *a))  # fmt: skip
+    part = frame.iloc[:10_000]
+    ddf = dd.from_pandas(part, npartitions=1)
+    design, _ = cox_dask._design_of(ddf, ["band", "age"], None)
+    levels = tuple(cox_dask._levels(ddf, ["region"]))
+    spec = cox_dask._Spec("days", "event", "w", ("region",), levels, design, "efron", 10_000)
+    summary, _ = cox_dask._leaf(part, spec, 0)
+    grid = cox_dask._grid(summary, cox_dask._strata_map(spec, summary["codes"])[0], "efron")
+    beta = np.array([0.1, -0.2, 0.05, 0.01])
+    whole = cox_dask._partition_sums(part, spec, grid, beta)
+    assert len(seen) == 1
+    sliced = cox_dask._partition_sums(part, dataclasses.replace(spec, slice_rows=1024), grid, beta)
+    assert len(seen) == 1 + 10  # ceil(10_000 / 1024) slices
+    assert np.array_equal(np.sort(np.concatenate(seen[1:])), np.arange(10_000))
+    for key in ("b0", "b1", "b2", "e0", "e1", "e2"):
+        a = whole[key] * np.exp(whole["shift"] - sliced["shift"])
+        # centred sums cancel: the tolerance is relative to the largest sum of the array
+        np.testing.assert_allclose(sliced[key], a, rtol=1e-12, atol=1e-12 * np.abs(a).max())
 
 
 def test_collapse_budget_follows_the_worker_memory_limit(client):

@@ -7,6 +7,8 @@ cohort builder on person-aligned partitions; these tests run it on a ``distribut
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,7 @@ from dask_cluster import local_client
 
 import recidive as rc
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 from recidive.cohort_dask import DaskCohort, DaskRegistry  # noqa: E402
@@ -99,30 +102,30 @@ def test_parquet_datasets_give_the_in_memory_cohort_and_rates(client, registry, 
     assert again.fingerprint == big.fingerprint
 
 
-def test_string_ids_and_persist_false(client, registry, in_memory):
+def test_string_ids(client, registry, in_memory):
     tables = {t: getattr(registry, t).copy() for t in TABLES}
     for frame in tables.values():
         frame["person_id"] = "P" + frame["person_id"].astype(str).str.zfill(6)
     expected = rc.build_cohort(rc.Registry(**tables, cutoff_date=registry.cutoff_date))
     big = DaskRegistry(**{t: dd.from_pandas(f, npartitions=3) for t, f in tables.items()},
                        cutoff_date=registry.cutoff_date)  # fmt: skip
-    from recidive.cohort_dask import build_dask_cohort
-
-    cohort = build_dask_cohort(big, persist=False)
+    cohort = rc.build_cohort(big)
     # text ids keep the dtype of the in-memory path (object with pandas 2, str with pandas 3)
     assert cohort.compute().persons["person_id"].dtype == expected.persons["person_id"].dtype
     _assert_same_cohort(cohort, expected)
 
 
-def test_a_validation_error_of_any_partition_is_one_error(client, registry):
+def test_a_validation_error_of_any_partition_is_one_error(client, registry, tmp_path):
     cases = registry.cases
     stray = cases.iloc[[0, 1, 2]].assign(person_id=[990001, 990002, 990003])
     bad = pd.concat([cases, stray], ignore_index=True)
     with pytest.raises(rc.ValidationError) as expected:
         rc.Registry(registry.persons, bad, registry.detentions)
-    big = DaskRegistry(registry.persons, dd.from_pandas(bad, npartitions=4), npartitions=4)
+    big = DaskRegistry(registry.persons, dd.from_pandas(bad, npartitions=4), npartitions=4,
+                       scratch_dir=tmp_path)  # fmt: skip
     with pytest.raises(rc.ValidationError) as got:
         rc.build_cohort(big)
+    assert list(tmp_path.iterdir()) == []  # the work files went with the error
     assert got.value.n_rows == 3  # summed over the partitions the stray cases land in
     assert str(got.value).startswith("cases.person_id is not in persons in 3 rows")
     assert sorted(got.value.ids) == sorted(expected.value.ids)
@@ -134,3 +137,50 @@ def test_a_validation_error_of_any_partition_is_one_error(client, registry):
         DaskRegistry(persons.astype({"sex": object}).assign(sex="X"), registry.cases)
     with pytest.raises(rc.ValidationError, match="does not exist"):
         DaskRegistry("no/such/persons", registry.cases)
+
+
+def test_work_files_live_as_long_as_a_frame_reads_them(registry, in_memory, tmp_path):
+    """The bucketed registry goes once the cohort is built; the cohort files with its last frame.
+
+    On the threaded scheduler: a LocalCluster's scheduler runs in this process and keeps the
+    last messages it sent (the tasks, with their arguments) in a bounded debugging log.
+    """
+    tables = (getattr(registry, t) for t in TABLES)
+    big = DaskRegistry(*tables, cutoff_date=registry.cutoff_date, npartitions=3,
+                       scratch_dir=tmp_path)  # fmt: skip
+    with dask.config.set(scheduler="threads"):
+        cohort = rc.build_cohort(big)
+        (scratch,) = tmp_path.iterdir()
+        assert scratch.name.startswith("recidive-")
+        assert sorted(p.name for p in scratch.iterdir()) == ["cases", "persons"]  # no registry
+        assert len(list((scratch / "persons").glob("*.parquet"))) == 3
+        frame = cohort.survival_frame("property")
+        del cohort
+        gc.collect()
+        assert scratch.exists()
+        expected = in_memory.survival_frame("property")
+        pd.testing.assert_frame_equal(_by_id(frame.compute()), _by_id(expected), check_dtype=False)
+        del frame
+        gc.collect()
+        assert not scratch.exists()
+
+
+def test_a_scratch_dir_that_cannot_be_made_is_one_error(client, registry, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    big = DaskRegistry(registry.persons, registry.cases, scratch_dir=blocker / "sub")
+    with pytest.raises(
+        rc.RecidiveError, match="cannot make a scratch directory under .*a-file/sub"
+    ):
+        rc.build_cohort(big)
+
+
+def test_workers_on_several_hosts_need_a_shared_scratch_dir(registry, monkeypatch):
+    class TwoHosts:
+        def scheduler_info(self, n_workers=-1):
+            return {"workers": {"tcp://10.0.0.1:4001": {}, "tcp://10.0.0.2:4001": {}}}
+
+    monkeypatch.setattr(distributed, "default_client", lambda: TwoHosts())
+    big = DaskRegistry(registry.persons, registry.cases)
+    with pytest.raises(rc.ArgumentError, match="run on 2 hosts; give DaskRegistry.scratch_dir"):
+        rc.build_cohort(big)

@@ -34,7 +34,9 @@ distributed Newton
 
 No partition's rows leave its worker: tasks return per-partition sums (``M x p^2``
 numbers) or collapsed rows, so the memory needed is that of a partition, not of the
-data. Dask is imported only here (via :mod:`recidive.estimation._dask`), when a Dask
+data. Within a partition the work goes a slice of rows at a time (:func:`_slice_rows`:
+about 16 MiB of model matrix), and the slices' sums are added, so a task holds its
+partition plus one slice's arrays, never an ``n x p`` matrix of the whole partition. Dask is imported only here (via :mod:`recidive.estimation._dask`), when a Dask
 DataFrame or a Parquet path is passed.
 """
 
@@ -48,7 +50,16 @@ import numpy as np
 import pandas as pd
 
 from recidive.errors import ArgumentError
-from recidive.estimation._dask import SPLIT_EVERY, _levels, _recode, as_dask_frame, import_dask
+from recidive.estimation._dask import (
+    SPLIT_EVERY,
+    _levels,
+    _recode,
+    as_dask_frame,
+    each_partition,
+    import_dask,
+    release_arrow_memory,
+    smallest_worker_memory,
+)
 from recidive.estimation.cox._design import (
     Design,
     _as_list,
@@ -79,6 +90,8 @@ _WORKER_SHARE = 1 / 8
 # a partition of at least this many rows that keeps over 80% of them when collapsed stops
 # the collapse route early (continuous covariates), before whole partitions travel
 _LARGE_PARTITION = 10_000
+# bytes of model matrix a task builds at a time (a slice of its partition's rows)
+_SLICE_BYTES = 16 * 2**20
 _WEIGHT = "__recidive_weight__"
 _S, _T, _E = "__recidive_stratum__", "__recidive_time__", "__recidive_event__"
 
@@ -94,6 +107,21 @@ class _Spec:
     strata_levels: tuple[pd.Index, ...]
     design: Design
     ties: str
+    slice_rows: int  # rows of a partition handled at a time
+
+
+def _slice_rows(n_columns: int) -> int:
+    """Rows per slice: :data:`_SLICE_BYTES` of float64 model matrix, at least 1,024."""
+    return max(1024, _SLICE_BYTES // (8 * max(n_columns, 1)))
+
+
+def _slices(part: pd.DataFrame, rows: int):
+    """The partition in consecutive slices of ``rows`` rows (one empty slice if it is empty)."""
+    if len(part) <= rows:
+        yield part
+        return
+    for lo in range(0, len(part), rows):
+        yield part.iloc[lo : lo + rows]
 
 
 @dataclass(frozen=True)
@@ -144,8 +172,39 @@ def _covariate_codes(part: pd.DataFrame, design: Design) -> dict[str, np.ndarray
 
 
 def _leaf(part: pd.DataFrame, spec: _Spec, max_rows: int):
-    """Pass 1 over a partition: its summary, and its collapsed rows (None: no collapse)."""
-    time, status, w, code, x = _rows(part, spec)
+    """Pass 1 over a partition: its summary, and its collapsed rows (None: no collapse).
+
+    A slice of rows at a time: the slices' summaries are merged, and each slice's rows are
+    collapsed together with the rows collapsed so far (so no groupby sees more than
+    ``max_rows`` plus a slice of at most ``max_rows``, or 1,024, rows). Collapsing stops once the collapsed rows exceed ``max_rows``,
+    or, past :data:`_LARGE_PARTITION` rows, once they keep over 80% of the rows; and before
+    any groupby when a slice of at least that many rows has a covariate with over 80%
+    distinct values (a continuous covariate).
+    """
+    release_arrow_memory()  # what reading the partition left
+    summaries, collapsed, seen = [], None, 0
+    collapsing = max_rows >= 1
+    size = spec.slice_rows if not collapsing else max(1024, min(spec.slice_rows, max_rows))
+    for rows in _slices(part, size):
+        summary, frame = _slice_summary(rows, spec, collapsing)
+        summaries.append(summary)
+        seen += len(rows)
+        if frame is None:
+            collapsing = False
+        elif collapsing:
+            collapsed = _collapse(frame if collapsed is None else pd.concat([collapsed, frame]))
+            collapsing = len(collapsed) <= max_rows and not (
+                seen >= _LARGE_PARTITION and len(collapsed) > 0.8 * seen
+            )
+    return _merge_summaries(*summaries), collapsed if collapsing else None
+
+
+def _slice_summary(rows: pd.DataFrame, spec: _Spec, collapsing: bool):
+    """The summary of some rows, and their (stratum, time, event, covariates, weight) frame.
+
+    The frame is None when not ``collapsing`` or when a covariate looks continuous.
+    """
+    time, status, w, code, x = _rows(rows, spec)
     n, p = x.shape
     pos = w > 0
     dead = status & pos
@@ -164,26 +223,16 @@ def _leaf(part: pd.DataFrame, spec: _Spec, max_rows: int):
         "events": events.groupby(["s", "t"], sort=False)["d"].sum(),
     }
     del x
-    codes = _covariate_codes(part, spec.design)
+    if not collapsing:
+        return summary, None
+    codes = _covariate_codes(rows, spec.design)
     if n >= _LARGE_PARTITION and any(
         len(pd.unique(v)) > 0.8 * n for cov, v in codes.items() if cov not in spec.design.levels
     ):
-        return summary, None  # a continuous covariate: no groupby over the whole partition
-    if max_rows < 1:
-        return summary, None
+        return summary, None  # a continuous covariate: no groupby
     frame = pd.DataFrame({_S: code, _T: time, _E: status, **codes})
     frame[_WEIGHT] = w
-    if not pos.all():
-        frame = frame[pos]
-    # max_rows rows at a time, as the merges: a groupby never sees more than 2 * max_rows
-    collapsed = _collapse(frame.iloc[:max_rows])
-    for lo in range(max_rows, len(frame), max_rows):
-        if len(collapsed) > max_rows:
-            break
-        collapsed = _collapse(pd.concat([collapsed, frame.iloc[lo : lo + max_rows]]))
-    if len(collapsed) > max_rows or (n >= _LARGE_PARTITION and len(collapsed) > 0.8 * n):
-        collapsed = None
-    return summary, collapsed
+    return summary, frame if pos.all() else frame[pos]
 
 
 def _collapse(frame: pd.DataFrame) -> pd.DataFrame:
@@ -232,8 +281,18 @@ def _centred_rows(part: pd.DataFrame, spec: _Spec, grid: _Grid):
 
 
 def _partition_sums(part: pd.DataFrame, spec: _Spec, grid: _Grid, beta: np.ndarray):
-    """Per cell: sums of r, r x, r x x' over all rows and over event rows (r = w exp(eta - shift))."""
-    status, w, x, cell = _centred_rows(part, spec, grid)
+    """Per cell: sums of r, r x, r x x' over all rows and over event rows (r = w exp(eta - shift)).
+
+    A slice of rows at a time; the slices' sums are added by :func:`_add_sums`.
+    """
+    release_arrow_memory()  # what reading the partition left
+    return _add_sums(
+        *(_slice_sums(rows, spec, grid, beta) for rows in _slices(part, spec.slice_rows))
+    )
+
+
+def _slice_sums(rows: pd.DataFrame, spec: _Spec, grid: _Grid, beta: np.ndarray):
+    status, w, x, cell = _centred_rows(rows, spec, grid)
     m, p = len(grid.times), x.shape[1]
     upper = np.triu_indices(p)
     eta = x @ beta
@@ -268,9 +327,15 @@ def _add_sums(*parts):
     return out
 
 
-def _partition_residual_crossprod(part, spec, grid, beta, shift, cum_a, cum_hx, b, hx_own, xbb):
+def _partition_residual_crossprod(part, spec, grid, *terms):
     """``sum w u u'`` over the rows of a partition, ``u`` the score residual per unit of weight."""
-    status, w, x, cell = _centred_rows(part, spec, grid)
+    release_arrow_memory()  # what reading the partition left
+    return sum(_slice_residual_crossprod(rows, spec, grid, *terms)
+               for rows in _slices(part, spec.slice_rows))  # fmt: skip
+
+
+def _slice_residual_crossprod(rows, spec, grid, beta, shift, cum_a, cum_hx, b, hx_own, xbb):
+    status, w, x, cell = _centred_rows(rows, spec, grid)
     p = x.shape[1]
     keep = np.flatnonzero((w > 0) & (cell >= 0))
     x, c, dead, w = x[keep], cell[keep], status[keep], w[keep]
@@ -306,23 +371,11 @@ def _collapse_budget(n_columns: int) -> int:
     ``n_columns`` columns that fit in an eighth of the smallest worker memory limit (a
     merge of two such sets then peaks at about a quarter of it).
     """
-    budget = MAX_COLLAPSED_ROWS
-    try:
-        import distributed
-
-        client = distributed.get_client()
-    except (ImportError, ValueError):
-        return budget  # no cluster: local threads or processes, bounded by the driver
-    try:
-        workers = client.scheduler_info(n_workers=-1)["workers"]
-    except TypeError:  # older distributed: every worker by default
-        workers = client.scheduler_info()["workers"]
-    limits = [w.get("memory_limit") or 0 for w in workers.values()]
-    limits = [limit for limit in limits if limit > 0]
-    if limits:
-        per_row = _BYTES_PER_CELL * n_columns
-        budget = min(budget, int(min(limits) * _WORKER_SHARE / per_row))
-    return budget
+    limit = smallest_worker_memory()
+    if limit is None:
+        return MAX_COLLAPSED_ROWS  # no cluster: local threads or processes, bounded by the driver
+    per_row = _BYTES_PER_CELL * n_columns
+    return min(MAX_COLLAPSED_ROWS, int(limit * _WORKER_SHARE / per_row))
 
 
 def _design_of(ddf, covariates: list[str], reference_levels) -> tuple[Design, set]:
@@ -428,14 +481,15 @@ def fit_cox_dask(
         raise ArgumentError("covariates is empty; give at least one covariate column")
     design, categorical_dtype = _design_of(ddf, covariates, reference_levels)
     spec = _Spec(
-        duration, event, weights, tuple(strata_cols), tuple(_levels(ddf, strata_cols)), design, ties
-    )
+        duration, event, weights, tuple(strata_cols), tuple(_levels(ddf, strata_cols)), design,
+        ties, _slice_rows(len(design.names)),
+    )  # fmt: skip
     # stratum, time, event, covariates and weight
     max_rows = _collapse_budget(4 + len(design.covariates))
 
     # pass 1: summary (events per stratum and time, means, checks) and collapsed rows,
     # merged two at a time so that a merge holds at most 2 * max_rows rows
-    leaves = [dask.delayed(_leaf, nout=2)(part, spec, max_rows) for part in ddf.to_delayed()]
+    leaves = each_partition(ddf, _leaf, spec, max_rows)
     summary, collapsed = dask.compute(
         _tree(dask, [leaf[0] for leaf in leaves], _merge_summaries),
         _tree(dask, [leaf[1] for leaf in leaves], _merge_collapsed, 2, max_rows=max_rows),
@@ -455,15 +509,13 @@ def fit_cox_dask(
         return dataclasses.replace(results, metadata=MappingProxyType(metadata))
 
     grid = _grid(summary, mapping, ties)
-    parts = ddf.to_delayed()
     # the tasks need only the cells and means, not Efron's terms (one per unit of death weight)
     lean = dataclasses.replace(grid, deaths=None, term_counts=None, term_f=None, term_w=None)
-    spec_d, grid_d = dask.delayed(spec), dask.delayed(lean)
     p = len(design.names)
     upper = np.triu_indices(p)
 
     def evaluate_at(beta: np.ndarray) -> Evaluation:
-        tasks = [dask.delayed(_partition_sums)(part, spec_d, grid_d, beta) for part in parts]
+        tasks = each_partition(ddf, _partition_sums, spec, lean, beta)
         (sums,) = dask.compute(_tree(dask, tasks, _add_sums))
         bounds = grid.offsets
         s0 = reverse_cumsum(sums["b0"], bounds)
@@ -489,8 +541,8 @@ def fit_cox_dask(
         xbb, hx, hx_own = residual_terms(ev, grid.deaths)
         cum_a = _forward_cumsum(ev.a, grid.offsets)
         cum_hx = _forward_cumsum(hx, grid.offsets)
-        args = (spec_d, grid_d, nf.beta, ev.shift, cum_a, cum_hx, ev.b, hx_own, xbb)
-        tasks = [dask.delayed(_partition_residual_crossprod)(part, *args) for part in parts]
+        args = (spec, lean, nf.beta, ev.shift, cum_a, cum_hx, ev.b, hx_own, xbb)
+        tasks = each_partition(ddf, _partition_residual_crossprod, *args)
         (crossprod,) = dask.compute(_tree(dask, tasks, _add_arrays))
         variance = naive @ crossprod @ naive
     n_total = summary["w_total"] if weights else float(summary["n_all"])
