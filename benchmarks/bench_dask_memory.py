@@ -207,16 +207,117 @@ def bench_rates(args) -> str:
     return head + line + "\n"
 
 
+# ---------------------------------------------------------------- cohort
+COHORT_CRITERIA = ["general", "property", "violence", "drugs", "human_trafficking"]
+COHORT_BY = ["age_band", "exploitation_form", "sex"]
+CUTOFF = "2022-06-30"
+
+
+def write_registry_dataset(path: Path, persons: int, persons_per_file: int) -> int:
+    """The synthetic registry, one simulated chunk per file, ids made unique across chunks.
+
+    Chunk ``j``'s persons go to ``persons/part.j``, its cases and detentions to file ``j + 1``
+    (mod the number of files): no file of cases lies beside the file of its persons.
+    """
+    import recidive as rc
+
+    starts = range(0, persons, persons_per_file)
+    n_files = len(starts)
+    in_memory = 0
+    for j, start in enumerate(starts):
+        chunk = rc.datasets.simulate_registry(min(persons_per_file, persons - start), seed=2022 + j)
+        for name, frame in chunk.items():
+            frame["person_id"] += start
+            if name == "cases":
+                frame["case_id"] += j * 10**9
+            in_memory += int(frame.memory_usage(deep=True, index=False).sum())
+            (path / name).mkdir(parents=True, exist_ok=True)
+            target = j if name == "persons" else (j + 1) % n_files
+            frame.to_parquet(path / name / f"part.{target:04d}.parquet", index=False)
+    return in_memory
+
+
+def cohort_figures(cohort) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Attrition, the rates table (5 criteria, overall + 32 strata) and the age profile."""
+    import recidive as rc
+
+    rates = rc.recidivism_rates(cohort, COHORT_CRITERIA, horizons=(2, 5, 7), by=COHORT_BY)
+    return cohort.attrition, rates.to_frame(), rc.age_profile(cohort).to_dict()
+
+
+def bench_cohort(args) -> str:
+    import recidive as rc
+    from recidive.cohort_dask import DaskRegistry
+
+    persons, per_file = int(args.rows), int(args.rows_per_file)
+    with tempfile.TemporaryDirectory(prefix="bench_dask_cohort_", dir=args.tmp) as tmp:
+        path = Path(tmp) / "registry"
+        t0 = time.perf_counter()
+        in_memory = write_registry_dataset(path, persons, per_file)
+        t_write = time.perf_counter() - t0
+        on_disk = dir_size(path)
+        n_files = len(list(path.rglob("*.parquet")))
+        print(f"wrote {n_files} files, {gib(in_memory)} in memory, {gib(on_disk)} on disk, "
+              f"{t_write:.0f} s", flush=True)  # fmt: skip
+        tables = {name: path / name for name in ("persons", "cases", "detentions")}
+        load_before = load_average()
+        with memory_limited_cluster(args.worker_memory, pause=not args.no_pause) as client:
+            with WorkerWatch(client) as watch:
+                t0 = time.perf_counter()
+                registry = DaskRegistry(**tables, cutoff_date=CUTOFF, scratch_dir=tmp)
+                t_registry = time.perf_counter() - t0
+                cohort = rc.build_cohort(registry)
+                t_cohort = time.perf_counter() - t0 - t_registry
+                got = cohort_figures(cohort)
+                t_dask = time.perf_counter() - t0
+        load_after = load_average()
+        print(f"dask {t_dask:.1f} s (registry {t_registry:.1f}, cohort {t_cohort:.1f}), worker "
+              f"peak {mib(watch.peak)} of {mib(watch.limit)}, restarts {watch.restarts}, "
+              f"{registry.npartitions} buckets", flush=True)  # fmt: skip
+        t0 = time.perf_counter()
+        whole = rc.Registry(**{k: read_whole(v) for k, v in tables.items()}, cutoff_date=CUTOFF)
+        expected = cohort_figures(rc.build_cohort(whole))
+        t_mem = time.perf_counter() - t0
+        del whole
+    attrition_same = got[0].equals(expected[0])
+    keys = ["criterion", *COHORT_BY, "horizon_years"]
+    assert got[1][keys].astype(str).equals(expected[1][keys].astype(str)), "rows differ"
+    numeric = [c for c in expected[1].columns if pd.api.types.is_numeric_dtype(expected[1][c])]
+    diff = max(
+        float(np.nanmax(np.abs(got[1][c].to_numpy(float) - expected[1][c].to_numpy(float))))
+        for c in numeric
+    )
+    diff = max([diff] + [abs(got[2][k] - v) for k, v in expected[2].items()
+                         if isinstance(v, float)])  # fmt: skip
+    line = (
+        f"| {persons:.0e} | {n_files} | {gib(in_memory)} | {gib(on_disk)} "
+        f"| 2 x {mib(watch.limit)} = {gib(2 * watch.limit)} "
+        f"| {' / '.join(mib(v) for v in watch.peaks.values())} | {watch.restarts} "
+        f"| {t_registry:.1f} + {t_cohort:.1f} + {t_dask - t_registry - t_cohort:.1f} "
+        f"| {t_mem:.1f} | {'yes' if attrition_same else 'NO'} | {diff:.1e} "
+        f"| {load_before} -> {load_after} |"
+    )
+    head = (
+        "| n persons | files | in memory | on disk (Parquet) | worker memory limit "
+        "| worker peak RSS | worker restarts | Dask s (registry + cohort + rates) "
+        "| in memory s (read + all) | attrition equal | max abs diff (rates, age profile) "
+        "| load avg (before -> after) |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n"
+    )
+    return head + line + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=float, default=1e8)
+    parser.add_argument("--what", choices=["rates", "cohort"], default="rates")
+    parser.add_argument("--rows", type=float, default=1e8, help="rows (rates) or persons")
     parser.add_argument("--rows-per-file", type=float, default=2e6)
     parser.add_argument("--worker-memory", default="1GiB", help="memory_limit of each worker")
     parser.add_argument("--no-pause", action="store_true", help="workers never pause")
     parser.add_argument("--tmp", default=None, help="where the Parquet files go (deleted)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    table = bench_rates(args)
+    table = bench_rates(args) if args.what == "rates" else bench_cohort(args)
     cmd = "python benchmarks/bench_dask_memory.py " + " ".join(sys.argv[1:])
     print(table)
     if args.out:
