@@ -1,9 +1,9 @@
 """A registry larger than a Dask worker's memory limit gives the in-memory cohort and rates.
 
-The registry (about 525 MB in pandas, 2.3e6 persons) is written as Parquet in row groups of
+The registry (about 575 MB in pandas, 2.5e6 persons) is written as Parquet in row groups of
 250,000 rows (a task reads one row group: about 5 times its size in pandas), the cases and
 detentions of each chunk of persons in another file than the persons. ``build_cohort`` runs on
-a ``distributed.LocalCluster`` of two worker processes limited to 500 MB each (spilling and
+a ``distributed.LocalCluster`` of two worker processes limited to 550 MB each (spilling and
 pausing off: a worker that needed the data in memory would be killed by its nanny). The
 in-memory pipeline on the same files is the reference.
 """
@@ -23,7 +23,7 @@ pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 from recidive.cohort_dask import DaskRegistry  # noqa: E402
 
-WORKER_MEMORY = 500e6
+WORKER_MEMORY = 550e6
 TABLES = ("persons", "cases", "detentions")
 CUTOFF = "2022-06-30"
 
@@ -46,7 +46,7 @@ def write_registry(path, n_chunks: int, persons_per_chunk: int) -> int:
 
 
 def test_a_registry_larger_than_a_worker_memory_limit(tmp_path):
-    size = write_registry(tmp_path, n_chunks=7, persons_per_chunk=330_000)
+    size = write_registry(tmp_path, n_chunks=7, persons_per_chunk=360_000)
     assert size > WORKER_MEMORY
     paths = {name: tmp_path / name for name in TABLES}
     with local_client(memory_limit=WORKER_MEMORY) as client:
