@@ -20,6 +20,7 @@ is passed, never by ``import recidive``.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Sequence
 
@@ -85,9 +86,32 @@ def each_partition(table, function, *args) -> list:
     """
     meta = pd.DataFrame({"result": pd.Series(dtype=np.float64)})  # never built
     results = table.map_partitions(
-        function, *args, meta=meta, enforce_metadata=False, align_dataframes=False
-    )
+        _NamingThePartition(function), *args, meta=meta, enforce_metadata=False,
+        align_dataframes=False,
+    )  # fmt: skip
     return results.to_delayed()
+
+
+class _NamingThePartition:
+    """``function``, with the partition named in the :class:`ArgumentError` it raises.
+
+    Counts and row numbers in such a message are those of one partition.
+    """
+
+    def __init__(self, function) -> None:
+        self.function = function
+        self.wants_info = "partition_info" in inspect.signature(function).parameters
+
+    def __call__(self, part, *args, partition_info=None):
+        kwargs = {"partition_info": partition_info} if self.wants_info else {}
+        try:
+            return self.function(part, *args, **kwargs)
+        except ArgumentError as err:
+            number = "?" if partition_info is None else partition_info["number"]
+            raise ArgumentError(
+                f"{err} [in partition {number} of the Dask data; counts and row numbers are "
+                "those of that partition]"
+            ) from None
 
 
 def release_arrow_memory() -> None:
@@ -141,8 +165,8 @@ def dask_risk_table(
     :func:`~recidive.estimation.risk_table.frame_risk_table` gives for the
     data in memory. Runs on the active Dask scheduler (a ``distributed.Client``
     if one is active). Argument errors found in a partition are raised as
-    :class:`~recidive.errors.ArgumentError`; row numbers then count within
-    that partition.
+    :class:`~recidive.errors.ArgumentError` that names the partition; counts and
+    row numbers then are those of that partition.
     """
     dask, _ = import_dask()
     if weights is not None and not isinstance(weights, str):
@@ -152,12 +176,8 @@ def dask_risk_table(
     by = list(by)
     ddf = as_dask_frame(frame, [duration, event, *by, *([weights] if weights else [])], what)
     levels = _levels(ddf, by)
-    tasks = [
-        dask.delayed(_partition_table)(
-            part, duration, event, by, levels, weights, cause_of_interest, what
-        )
-        for part in ddf.to_delayed()
-    ]
+    args = (duration, event, by, levels, weights, cause_of_interest, what)
+    tasks = each_partition(ddf, _partition_table, *args)
     while len(tasks) > 1:
         tasks = [
             dask.delayed(_sum_tables)(*tasks[i : i + SPLIT_EVERY])

@@ -211,8 +211,15 @@ def test_cox_model_class_and_what_needs_the_rows(client, frame):
 def test_bad_input_is_reported_as_in_memory(client, frame, tmp_path):
     bad = frame.copy()
     bad.loc[50_000, "event"] = 2
-    with pytest.raises(ArgumentError, match="event column 'event' has values other than 0/1"):
+    with pytest.raises(
+        ArgumentError, match="event column 'event' has values other than 0/1"
+    ) as err:
         fit_cox(dd.from_pandas(bad, npartitions=4), "days", "event", ["band"])
+    # 60,000 rows in 4 partitions: row 50,000 is in the last, and the count is that partition's
+    assert str(err.value).endswith(
+        "in 1 rows [in partition 3 of the Dask data; counts and row numbers are those of that "
+        "partition]"
+    )
     with pytest.raises(ArgumentError, match="fit_cox column 'agee' not in the frame"):
         fit_cox(dd.from_pandas(frame, npartitions=2), "days", "event", ["agee"])
     with pytest.raises(ArgumentError, match="covariate 'male' is constant"):

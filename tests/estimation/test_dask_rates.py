@@ -167,8 +167,11 @@ def test_data_larger_than_a_worker_memory_limit(client, tmp_path):
 def test_bad_input_is_reported_as_in_memory(client, frame, tmp_path):
     bad = frame.copy()
     bad.loc[50_000, "event"] = 2
-    with pytest.raises(ArgumentError, match=r"event must be 0 \(censored\) or 1 \(event\)"):
+    with pytest.raises(ArgumentError, match=r"event must be 0 \(censored\) or 1 \(event\)") as err:
         rates(dd.from_pandas(bad, npartitions=4))
+    # 60,000 rows in 4 partitions: row 50,000 is row 5,000 of the last one
+    assert "1 rows have other values (rows 5000: [2])" in str(err.value)
+    assert "[in partition 3 of the Dask data; counts and row numbers are" in str(err.value)
     with pytest.raises(ArgumentError, match="survival_rates column 'age' not in the frame"):
         survival_rates(dd.from_pandas(frame, npartitions=2), "days", "event", by=["age"])
     with pytest.raises(ArgumentError, match="pass weights as a column name"):

@@ -181,7 +181,10 @@ def _leaf(part: pd.DataFrame, spec: _Spec, max_rows: int):
     any groupby when a slice of at least that many rows has a covariate with over 80%
     distinct values (a continuous covariate).
     """
+    from recidive.estimation.cox.model import _outcome
+
     release_arrow_memory()  # what reading the partition left
+    _outcome(part, spec.duration, spec.event, spec.weights, spec.ties)  # errors count the partition
     summaries, collapsed, seen = [], None, 0
     collapsing = max_rows >= 1
     size = spec.slice_rows if not collapsing else max(1024, min(spec.slice_rows, max_rows))
