@@ -122,6 +122,17 @@ def read_whole(path: Path) -> pd.DataFrame:
     return pq.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
 
 
+def write_timed(write, path: Path, *args) -> tuple[int, int, int]:
+    """``write(path, *args)`` (returns bytes in memory), reported: memory, disk and file count."""
+    t0 = time.perf_counter()
+    in_memory = write(path, *args)
+    t_write = time.perf_counter() - t0
+    on_disk, n_files = dir_size(path), len(list(path.rglob("*.parquet")))
+    print(f"wrote {n_files} files, {gib(in_memory)} in memory, {gib(on_disk)} on disk, "
+          f"{t_write:.0f} s", flush=True)  # fmt: skip
+    return in_memory, on_disk, n_files
+
+
 def load_average() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -158,13 +169,7 @@ def bench_rates(args) -> str:
     rows, per_file = int(args.rows), int(args.rows_per_file)
     with tempfile.TemporaryDirectory(prefix="bench_dask_memory_", dir=args.tmp) as tmp:
         path = Path(tmp) / "cohort"
-        t0 = time.perf_counter()
-        in_memory = write_rates_dataset(path, rows, per_file)
-        t_write = time.perf_counter() - t0
-        on_disk = dir_size(path)
-        n_files = len(list(path.glob("*.parquet")))
-        print(f"wrote {n_files} files, {gib(in_memory)} in memory, {gib(on_disk)} on disk, "
-              f"{t_write:.0f} s", flush=True)  # fmt: skip
+        in_memory, on_disk, n_files = write_timed(write_rates_dataset, path, rows, per_file)
         load_before = load_average()
         with memory_limited_cluster(args.worker_memory, pause=not args.no_pause) as client:
             with WorkerWatch(client) as watch:
@@ -252,13 +257,7 @@ def bench_cohort(args) -> str:
     persons, per_file = int(args.rows), int(args.rows_per_file)
     with tempfile.TemporaryDirectory(prefix="bench_dask_cohort_", dir=args.tmp) as tmp:
         path = Path(tmp) / "registry"
-        t0 = time.perf_counter()
-        in_memory = write_registry_dataset(path, persons, per_file)
-        t_write = time.perf_counter() - t0
-        on_disk = dir_size(path)
-        n_files = len(list(path.rglob("*.parquet")))
-        print(f"wrote {n_files} files, {gib(in_memory)} in memory, {gib(on_disk)} on disk, "
-              f"{t_write:.0f} s", flush=True)  # fmt: skip
+        in_memory, on_disk, n_files = write_timed(write_registry_dataset, path, persons, per_file)
         tables = {name: path / name for name in ("persons", "cases", "detentions")}
         load_before = load_average()
         with memory_limited_cluster(args.worker_memory, pause=not args.no_pause) as client:

@@ -75,9 +75,10 @@ from recidive.estimation._dask import (
     import_dask,
     read_parquet,
     release_arrow_memory,
+    row_slices,
     smallest_worker_memory,
 )
-from recidive.registry import Registry, _check_cutoff
+from recidive.registry import Registry, _check_cutoff, _reason
 from recidive.rules import CohortRules
 from recidive.validation import (
     _check_structure,
@@ -432,7 +433,7 @@ def _survey(part: pd.DataFrame, name: str) -> dict:
 
     A slice of rows at a time; ``errors`` holds a ValidationError record per failing slice.
     """
-    slices = [_survey_slice(rows, name) for rows in _slices(part)]
+    slices = [_survey_slice(rows, name) for rows in row_slices(part, _SLICE_ROWS)]
     release_arrow_memory()
     ok = [s for s in slices if "error" not in s]
     latest = [s["latest"] for s in ok if pd.notna(s["latest"])]
@@ -555,7 +556,7 @@ def _write_partition_buckets(part, name, int_ids, n_buckets, path, partition_inf
     counts = np.zeros(n_buckets, dtype=np.int64)
     schema, writers = None, {}
     try:
-        for rows in _slices(part):
+        for rows in row_slices(part, _SLICE_ROWS):
             frame = _normalise_part(rows, name, int_ids)
             ids = frame["person_id"].to_numpy()
             bucket = (pd.util.hash_array(ids) % np.uint64(n_buckets)).astype(np.int64)
@@ -580,15 +581,6 @@ def _write_partition_buckets(part, name, int_ids, n_buckets, path, partition_inf
             writer.close()
         release_arrow_memory()
     return counts
-
-
-def _slices(frame: pd.DataFrame, rows: int = _SLICE_ROWS):
-    """The frame in consecutive slices of at most ``rows`` rows (itself when it is smaller)."""
-    if len(frame) <= rows:
-        yield frame
-        return
-    for lo in range(0, len(frame), rows):
-        yield frame.iloc[lo : lo + rows]
 
 
 def _as_id(values: pd.Series, integer: bool) -> pd.Series:
@@ -632,14 +624,13 @@ def _dask_table(source, name: str, npartitions: int):
         path = os.fspath(source)
         if not os.path.exists(path):
             raise ValidationError(name, None, f"path {path!r} does not exist", fix="check the path")
-        try:  # a partition of one or more row groups, up to _PARQUET_BLOCK uncompressed
+        try:  # a partition per row group, or per few small ones
             return read_parquet(path)
         except Exception as exc:  # pyarrow raises many kinds
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ValidationError(
                 name,
                 None,
-                f"path {path!r} is not a readable Parquet file or dataset ({reason})",
+                f"path {path!r} is not a readable Parquet file or dataset ({_reason(exc)})",
                 fix="write the table as Parquet (one file or a directory of files)",
             ) from None
     if isinstance(source, pd.DataFrame):

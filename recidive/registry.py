@@ -250,13 +250,18 @@ def read_table(source: TableSource | None, table: str) -> pd.DataFrame | None:
 
 
 def _unreadable(table: str, path: Path, kind: str, why: object) -> ValidationError:
-    reason = str(why).splitlines()[0] if str(why) else type(why).__name__
+    reason = _reason(why)
     return ValidationError(
         table,
         None,
         f"file {str(path)!r} is not a readable {kind} table ({reason})",
         fix="export the table as comma-separated UTF-8 CSV or as Parquet",
     )
+
+
+def _reason(exc: object) -> str:
+    """The first line of a reader's exception (its type's name when it has no message)."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _check_cutoff(value: object) -> pd.Timestamp | None:

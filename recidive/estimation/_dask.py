@@ -114,6 +114,15 @@ class _NamingThePartition:
             ) from None
 
 
+def row_slices(frame: pd.DataFrame, rows: int):
+    """The frame in consecutive slices of at most ``rows`` rows (itself when it is smaller)."""
+    if len(frame) <= rows:
+        yield frame
+        return
+    for lo in range(0, len(frame), rows):
+        yield frame.iloc[lo : lo + rows]
+
+
 def release_arrow_memory() -> None:
     """Give the memory Arrow's allocator keeps for reuse back to the system (after Parquet IO).
 

@@ -58,6 +58,7 @@ from recidive.estimation._dask import (
     each_partition,
     import_dask,
     release_arrow_memory,
+    row_slices,
     smallest_worker_memory,
 )
 from recidive.estimation.cox._design import (
@@ -113,15 +114,6 @@ class _Spec:
 def _slice_rows(n_columns: int) -> int:
     """Rows per slice: :data:`_SLICE_BYTES` of float64 model matrix, at least 1,024."""
     return max(1024, _SLICE_BYTES // (8 * max(n_columns, 1)))
-
-
-def _slices(part: pd.DataFrame, rows: int):
-    """The partition in consecutive slices of ``rows`` rows (one empty slice if it is empty)."""
-    if len(part) <= rows:
-        yield part
-        return
-    for lo in range(0, len(part), rows):
-        yield part.iloc[lo : lo + rows]
 
 
 @dataclass(frozen=True)
@@ -188,7 +180,7 @@ def _leaf(part: pd.DataFrame, spec: _Spec, max_rows: int):
     summaries, collapsed, seen = [], None, 0
     collapsing = max_rows >= 1
     size = spec.slice_rows if not collapsing else max(1024, min(spec.slice_rows, max_rows))
-    for rows in _slices(part, size):
+    for rows in row_slices(part, size):
         summary, frame = _slice_summary(rows, spec, collapsing)
         summaries.append(summary)
         seen += len(rows)
@@ -290,7 +282,7 @@ def _partition_sums(part: pd.DataFrame, spec: _Spec, grid: _Grid, beta: np.ndarr
     """
     release_arrow_memory()  # what reading the partition left
     return _add_sums(
-        *(_slice_sums(rows, spec, grid, beta) for rows in _slices(part, spec.slice_rows))
+        *(_slice_sums(rows, spec, grid, beta) for rows in row_slices(part, spec.slice_rows))
     )
 
 
@@ -334,7 +326,7 @@ def _partition_residual_crossprod(part, spec, grid, *terms):
     """``sum w u u'`` over the rows of a partition, ``u`` the score residual per unit of weight."""
     release_arrow_memory()  # what reading the partition left
     return sum(_slice_residual_crossprod(rows, spec, grid, *terms)
-               for rows in _slices(part, spec.slice_rows))  # fmt: skip
+               for rows in row_slices(part, spec.slice_rows))  # fmt: skip
 
 
 def _slice_residual_crossprod(rows, spec, grid, beta, shift, cum_a, cum_hx, b, hx_own, xbb):
