@@ -153,7 +153,7 @@ def write_rates_dataset(path: Path, rows: int, rows_per_file: int) -> int:
 def bench_rates(args) -> str:
     from bench_rates import BY, CRITERIA, HORIZONS
 
-    from recidive.estimation.rates import survival_rates
+    from recidive.estimation.horizon_rates import survival_rates
 
     def rates(data) -> pd.DataFrame:
         return pd.concat(

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recidive.estimation.rates import survival_rates
+from recidive.estimation.horizon_rates import survival_rates
 
 CRITERIA = ("general", "property", "violence", "drugs", "human_trafficking")
 HAZARD = {"general": 2.2e-4, "property": 9e-5, "violence": 8e-5, "drugs": 4e-5,

@@ -13,6 +13,7 @@ recidivism section of the *Dadermonitor mensenhandel*.
 from recidive import datasets, report
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
+from recidive.cohort_rates import age_profile, recidivism_rates
 from recidive.errors import (
     ArgumentError,
     ConvergenceError,
@@ -29,11 +30,10 @@ from recidive.estimation.competing_risks import (
     gray_test,
 )
 from recidive.estimation.cox import CoxModel
+from recidive.estimation.horizon_rates import RateTable, survival_rates
 from recidive.estimation.kaplan_meier import KaplanMeier, KMResult, kaplan_meier, kaplan_meier_by
 from recidive.estimation.logrank import LogRankResult, logrank_test
-from recidive.estimation.rates import RateTable, survival_rates
 from recidive.estimation.risk_table import RiskTable, risk_table
-from recidive.rates import age_profile, recidivism_rates
 from recidive.registry import Registry
 from recidive.rules import CohortRules
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recidive import defaults
 from recidive._progress import Progress
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
@@ -196,10 +197,14 @@ def _add_rates(subparsers: argparse._SubParsersAction) -> Runner:
     )
     parser.add_argument("--by", nargs="*", default=[], metavar="COL", help="group columns")
     parser.add_argument(
-        "--horizons", nargs="+", type=float, default=[2, 5, 7], help="years (default 2 5 7)"
+        "--horizons",
+        nargs="+",
+        type=float,
+        default=list(defaults.HORIZONS_YEARS),
+        help=f"years (default {' '.join(map(str, defaults.HORIZONS_YEARS))})",
     )
     parser.add_argument(
-        "--conf-type", choices=("log-log", "log", "plain"), default="log-log", help="CI type"
+        "--conf-type", choices=defaults.CONF_TYPES, default=defaults.CONF_TYPE, help="CI type"
     )
     parser.add_argument("--out", metavar="FILE", help="write CSV here instead of printing")
     return _run_rates
@@ -217,8 +222,8 @@ def _read_table(path: str) -> pd.DataFrame:
 
 
 def _run_rates(args: argparse.Namespace) -> int:
-    from recidive.estimation.rates import survival_rates
-    from recidive.rates import recidivism_rates
+    from recidive.cohort_rates import recidivism_rates
+    from recidive.estimation.horizon_rates import survival_rates
 
     progress = Progress(enabled=not args.quiet)
     if args.survival is not None:
@@ -270,7 +275,9 @@ def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
         "reference registry.",
     )
     _add_registry_arguments(parser)
-    parser.add_argument("--lang", choices=("nl", "en"), default="nl", help="language")
+    parser.add_argument(
+        "--lang", choices=defaults.LANGUAGES, default=defaults.LANG, help="language"
+    )
     parser.add_argument(
         "--format",
         default="html,md,json",
@@ -278,7 +285,10 @@ def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
     )
     parser.add_argument("--out", default="out", metavar="DIR", help="output directory")
     parser.add_argument(
-        "--min-cell", type=int, default=10, help="suppress cells of fewer persons (default 10)"
+        "--min-cell",
+        type=int,
+        default=defaults.MIN_CELL,
+        help=f"suppress cells of fewer persons (default {defaults.MIN_CELL})",
     )
     return _run_report
 

@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from recidive import schema
+from recidive._arguments import check_date
 from recidive._scratch import ScratchDir, check_workers_share
 from recidive.cohort import Cohort, _cutoff, build_cohort
 from recidive.errors import ArgumentError, RecidiveError, ValidationError
@@ -78,7 +79,7 @@ from recidive.estimation._dask import (
     row_slices,
     smallest_worker_memory,
 )
-from recidive.registry import Registry, _check_cutoff, _reason
+from recidive.registry import Registry, _reason
 from recidive.rules import CohortRules
 from recidive.validation import (
     _check_structure,
@@ -181,7 +182,7 @@ class DaskRegistry:
     ) -> None:
         dask, _ = import_dask()
         self.scratch_dir = scratch_dir
-        self._cutoff_date = _check_cutoff(cutoff_date)
+        self._cutoff_date = check_date(cutoff_date, "cutoff_date")
         raw = {"persons": persons, "cases": cases, "detentions": detentions}
         default = npartitions if isinstance(npartitions, int) and npartitions > 0 else 1
         self._raw = {

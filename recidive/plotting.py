@@ -13,9 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from recidive.schema import DAYS_PER_YEAR
-
-_UNITS_PER_YEAR = {"days": DAYS_PER_YEAR, "weeks": DAYS_PER_YEAR / 7, "months": 12.0, "years": 1.0}
+from recidive import defaults
+from recidive._arguments import check_time_unit
 
 
 def _axes(ax):
@@ -31,14 +30,7 @@ def _frame(result) -> pd.DataFrame:
 
 
 def _per_year(time_unit: str) -> float:
-    try:
-        return _UNITS_PER_YEAR[time_unit]
-    except KeyError:
-        from recidive.errors import ArgumentError
-
-        raise ArgumentError(
-            f"time_unit must be one of {tuple(_UNITS_PER_YEAR)}, got {time_unit!r}"
-        ) from None
+    return check_time_unit(time_unit)
 
 
 def _km_steps(frame: pd.DataFrame, per_year: float, min_cell: int | None):
@@ -53,7 +45,9 @@ def _km_steps(frame: pd.DataFrame, per_year: float, min_cell: int | None):
     return x, y, np.nan_to_num(lo, nan=np.nan), hi
 
 
-def at_risk_counts(result, times_years: Sequence[float], time_unit: str = "days") -> list[int]:
+def at_risk_counts(
+    result, times_years: Sequence[float], time_unit: str = defaults.TIME_UNIT
+) -> list[int]:
     """Numbers at risk (time >= t) at the given times, read from a KM result's table.
 
     Examples
@@ -93,7 +87,7 @@ def plot_cumulative_recidivism(
     ax=None,
     benchmark=None,
     at_risk_times: Sequence[float] | None = tuple(range(0, 8)),
-    time_unit: str = "days",
+    time_unit: str = defaults.TIME_UNIT,
     min_cell: int | None = None,
     max_years: float | None = 7,
     label: str | None = None,
@@ -300,7 +294,7 @@ def plot_rates_by_criterion(
 def plot_curves_by_group(
     curves: Mapping[str, object],
     ax=None,
-    time_unit: str = "days",
+    time_unit: str = defaults.TIME_UNIT,
     min_cell: int | None = None,
     max_years: float | None = 7,
     ci: bool = False,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from recidive import schema
+from recidive._arguments import check_date
 from recidive.errors import ArgumentError, ValidationError
 from recidive.validation import validate_tables
 
@@ -84,7 +85,7 @@ class Registry:
         detentions: pd.DataFrame | None = None,
         cutoff_date: object = None,
     ) -> None:
-        self._cutoff_date = _check_cutoff(cutoff_date)
+        self._cutoff_date = check_date(cutoff_date, "cutoff_date")
         self._persons, self._cases, self._detentions = validate_tables(persons, cases, detentions)
         self._fingerprint = _fingerprint(self._persons, self._cases, self._detentions)
 
@@ -155,7 +156,7 @@ class Registry:
         the tables are kept as they are, without a second validation.
         """
         registry = cls.__new__(cls)
-        registry._cutoff_date = _check_cutoff(cutoff_date)
+        registry._cutoff_date = check_date(cutoff_date, "cutoff_date")
         registry._persons, registry._cases, registry._detentions = persons, cases, detentions
         registry._fingerprint = fingerprint
         return registry
@@ -262,18 +263,6 @@ def _unreadable(table: str, path: Path, kind: str, why: object) -> ValidationErr
 def _reason(exc: object) -> str:
     """The first line of a reader's exception (its type's name when it has no message)."""
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _check_cutoff(value: object) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ArgumentError(f"cutoff_date must be a date such as '2022-12-31', not {value!r}")
-    return (stamp.tz_localize(None) if stamp.tzinfo else stamp).normalize()
 
 
 def _fingerprint(*frames: pd.DataFrame) -> str:

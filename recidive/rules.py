@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from recidive import schema
+from recidive._arguments import check_date
 from recidive.errors import ArgumentError
 
 _STARTS = ("release", "disposal")
@@ -95,7 +96,7 @@ class CohortRules:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "cutoff_date", _check_cutoff(self.cutoff_date))
+        set_(self, "cutoff_date", check_date(self.cutoff_date, "cutoff_date"))
         if self.start not in _STARTS:
             raise ArgumentError(f"start must be one of 'release', 'disposal', not {self.start!r}")
         for name in (
@@ -236,18 +237,6 @@ _TEXT = {
 def _num(x: float, lang: str) -> str:
     text = f"{x:g}"
     return text.replace(".", ",") if lang == "nl" else text
-
-
-def _check_cutoff(value: Any) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ArgumentError(f"cutoff_date must be a date such as '2022-12-31', not {value!r}")
-    return stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()
 
 
 def _check_codes(name: str, values: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:

@@ -19,6 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from recidive.defaults import DAYS_PER_YEAR
+
+__all__ = ["DAYS_PER_YEAR"]  # re-exported: the one value lives in recidive.defaults
+
 SEX_CODES: tuple[str, ...] = ("M", "F")
 
 EXPLOITATION_FORMS: tuple[str, ...] = (
@@ -70,8 +74,6 @@ MONITOR_AGE_CUT_YEARS = 23
 MONITOR_AGE_BANDS: tuple[str, ...] = ("<23", "23+")
 DEFAULT_AGE_BREAKS: tuple[int, ...] = (18, 23, 30, 40)
 DEFAULT_AGE_BANDS: tuple[str, ...] = ("<18", "18-22", "23-29", "30-39", "40+")
-
-DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,6 @@ import pandas as pd
 
 from recidive.errors import ArgumentError
 
-CONF_TYPES: tuple[str, ...] = ("log-log", "log", "plain")
-
 
 def _first_rows(mask: np.ndarray, k: int = 5) -> str:
     rows = np.flatnonzero(mask)[:k]
@@ -172,23 +170,6 @@ def check_groups(groups, n: int, name: str = "groups") -> tuple[np.ndarray, pd.I
             "drop those rows or give them a group"
         )
     return codes.astype(np.int64), pd.Index(labels, name=name)
-
-
-def check_conf(conf_type: str, conf_level: float) -> tuple[str, float]:
-    """Check the confidence-interval type and level."""
-    if conf_type not in CONF_TYPES:
-        raise ArgumentError(
-            f"conf_type must be one of {', '.join(repr(c) for c in CONF_TYPES)}; got {conf_type!r}"
-        )
-    try:
-        level = float(conf_level)
-    except (TypeError, ValueError):
-        raise ArgumentError(f"conf_level must be a number in (0, 1); got {conf_level!r}") from None
-    if not 0 < level < 1:
-        raise ArgumentError(
-            f"conf_level must lie strictly between 0 and 1 (e.g. 0.95); got {conf_level!r}"
-        )
-    return conf_type, level
 
 
 def check_times_requested(times, name: str = "times") -> np.ndarray:

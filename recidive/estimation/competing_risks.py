@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
+from recidive import defaults
+from recidive._arguments import check_conf
 from recidive._version import __version__
 from recidive.errors import ArgumentError
 from recidive.estimation._confint import conf_int
 from recidive.estimation._input import (
     check_cause,
-    check_conf,
     check_groups,
     check_time,
     check_times_requested,
@@ -172,8 +173,8 @@ def cumulative_incidence(
     cause,
     cause_of_interest: int = 1,
     weights=None,
-    conf_type: str = "log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CIF_CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
 ) -> CIFResult:
     """Aalen-Johansen cumulative incidence of one cause, equal to R ``survfit``.
 
@@ -220,8 +221,8 @@ def cif_from_table(
     table: RiskTable,
     stratum: int = 0,
     cause_of_interest: int = 1,
-    conf_type: str = "log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CIF_CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
 ) -> CIFResult:
     """Cumulative incidence of one stratum of a risk table with causes ``(1, 2)``.
 
@@ -263,8 +264,8 @@ def cumulative_incidence_by(
     by: Sequence[str],
     cause_of_interest: int = 1,
     weights: str | None = None,
-    conf_type: str = "log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CIF_CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
 ) -> dict[Any, CIFResult]:
     """Cumulative incidence per stratum of a pandas or Dask DataFrame or a Parquet path.
 

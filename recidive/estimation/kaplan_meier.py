@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from recidive import defaults
+from recidive._arguments import check_conf, check_time_unit
 from recidive._version import __version__
 from recidive.estimation._confint import conf_int
-from recidive.estimation._input import check_conf, check_time_event, check_times_requested
+from recidive.estimation._input import check_time_event, check_times_requested
 from recidive.estimation.risk_table import RiskTable, build_risk_table, frame_risk_table
 
 COLUMNS: tuple[str, ...] = (
@@ -224,11 +226,13 @@ class KMResult:
 def km_from_table(
     table: RiskTable,
     stratum: int = 0,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
     time_unit: str | None = None,
 ) -> KMResult:
     """Kaplan-Meier curve of one stratum of a risk table (events of any cause)."""
+    if time_unit is not None:
+        check_time_unit(time_unit)
     rows = table.rows(stratum)
     n, d = table.n_at_risk[rows], table.events()[rows]
     surv, var_log = product_limit(n, d)
@@ -261,8 +265,8 @@ def kaplan_meier(
     time,
     event,
     weights=None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
     time_unit: str | None = None,
 ) -> KMResult:
     """Kaplan-Meier estimate of the survival function, equal to R ``survfit``.
@@ -307,8 +311,8 @@ def kaplan_meier_by(
     event: str,
     by: Sequence[str],
     weights: str | None = None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
     time_unit: str | None = None,
 ) -> dict[Any, KMResult]:
     """Kaplan-Meier curves per stratum of a pandas or Dask DataFrame or a Parquet path.
@@ -370,7 +374,10 @@ class KaplanMeier:
     """
 
     def __init__(
-        self, conf_type: str = "log-log", conf_level: float = 0.95, time_unit: str | None = None
+        self,
+        conf_type: str = defaults.CONF_TYPE,
+        conf_level: float = defaults.CONF_LEVEL,
+        time_unit: str | None = None,
     ) -> None:
         self.conf_type = conf_type
         self.conf_level = conf_level

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from recidive import schema
+from recidive import defaults, schema
+from recidive._arguments import check_conf, check_lang, check_min_cell, check_share
 from recidive.report import formatting as fmt
 from recidive.report.content import Content, compute_content
 from recidive.report.i18n import CATALOGUES, text
@@ -26,15 +27,15 @@ from recidive.report.sentences import (
 
 def recidivism_section(
     cohort,
-    lang: str = "nl",
+    lang: str = defaults.LANG,
     benchmark: float | Benchmark = 0.26,
-    min_cell: int = 10,
+    min_cell: int = defaults.MIN_CELL,
     context: Sequence[str] | None = None,
     horizons: Sequence[float] = range(1, 8),
     rules: QualifierRules | None = None,
     population: str | None = None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
     progress: Callable[[str], None] | None = None,
     generated_at: datetime | None = None,
 ) -> Section:
@@ -93,11 +94,12 @@ def recidivism_section(
     """
     from recidive import __version__
 
-    if lang not in CATALOGUES:
-        text("title", lang)  # raises ArgumentError naming the languages
+    lang = check_lang(lang)
+    min_cell = check_min_cell(min_cell)
+    conf_type, conf_level = check_conf(conf_type, conf_level)
     rules = rules or QualifierRules()
     if not isinstance(benchmark, Benchmark):
-        benchmark = Benchmark(rate=float(benchmark))
+        benchmark = Benchmark(rate=check_share(benchmark, "benchmark"))
     say = progress or (lambda message: None)
     content = compute_content(
         cohort,

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from recidive import defaults
 from recidive.errors import InsufficientFollowUpWarning, SmallCellWarning
 from recidive.report import disclosure
 from recidive.report.sentences import QualifierRules, _key
-from recidive.schema import DAYS_PER_YEAR
 
-BY_TYPE_HORIZONS: tuple[float, ...] = (2, 5, 7)
-AGE_HORIZONS: tuple[float, ...] = (2, 5, 7)
+BY_TYPE_HORIZONS: tuple[float, ...] = defaults.HORIZONS_YEARS
+AGE_HORIZONS: tuple[float, ...] = defaults.HORIZONS_YEARS
 
 
 @dataclass(frozen=True)
@@ -92,12 +92,12 @@ def _rates(cohort, criteria, horizons, by, kw) -> pd.DataFrame:
 
 def compute_content(
     cohort,
-    min_cell: int = 10,
+    min_cell: int = defaults.MIN_CELL,
     horizons: Sequence[float] = range(1, 8),
     rules: QualifierRules | None = None,
     benchmark_horizon: float = 2,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
     progress: Callable[[str], None] | None = None,
 ) -> Content:
     """Estimate every number of the section and suppress small cells.
@@ -218,7 +218,7 @@ def compute_content(
         "n_analysed": int(len(cohort.persons)),
         "cutoff_date": _date(getattr(cohort, "cutoff_date", None)),
         "median_followup_years": _clean(
-            float(np.median(cohort.persons["followup_days"])) / DAYS_PER_YEAR
+            float(np.median(cohort.persons["followup_days"])) / defaults.DAYS_PER_YEAR
             if "followup_days" in cohort.persons and len(cohort.persons)
             else float("nan")
         ),
@@ -402,7 +402,7 @@ def _cox_tables(cohort, frame, min_cell, hidden_groups, rules, notes):
 
 def _standardised(model, design, rules) -> pd.DataFrame:
     """Standardised recidivism at the high horizon: everyone under / over the age cut."""
-    t = float(rules.high_horizon) * DAYS_PER_YEAR
+    t = float(rules.high_horizon) * defaults.DAYS_PER_YEAR
     result = model.standardized_survival(design, "young", [t])
     frame = result.to_frame() if hasattr(result, "to_frame") else pd.DataFrame(result)
     rows = []

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from recidive import defaults
+
 RATE_COLUMNS: tuple[str, ...] = ("rate", "std_err", "ci_lower", "ci_upper")
 COUNT_COLUMNS: tuple[str, ...] = ("n", "n_events", "n_at_risk")
 SUPPRESSED_STATUS = "suppressed"
@@ -101,7 +103,7 @@ def protect_partition(
 
 def suppress_rate_table(
     frame: pd.DataFrame,
-    min_cell: int = 10,
+    min_cell: int = defaults.MIN_CELL,
     group: str | None = None,
     total_label: str = "all",
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -220,7 +222,7 @@ def share_is_disclosive(count: float, total: float, min_cell: int) -> bool:
 def suppress_counts(
     frame: pd.DataFrame,
     column: str,
-    min_cell: int = 10,
+    min_cell: int = defaults.MIN_CELL,
     total: float | None = None,
     label: str = "step",
 ) -> tuple[pd.DataFrame, bool, list[str]]:

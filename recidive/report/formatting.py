@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-LANGUAGES: tuple[str, ...] = ("nl", "en")
+from recidive._arguments import check_lang
 
 #: Shown for a horizon past the end of follow-up (status ``insufficient_follow_up``).
 NOT_ESTIMABLE = "—"
@@ -21,12 +21,7 @@ _SEPARATORS = {"nl": (",", "."), "en": (".", ",")}
 
 
 def _check_lang(lang: str) -> tuple[str, str]:
-    try:
-        return _SEPARATORS[lang]
-    except KeyError:
-        from recidive.errors import ArgumentError
-
-        raise ArgumentError(f"lang must be one of {LANGUAGES}, got {lang!r}") from None
+    return _SEPARATORS[check_lang(lang)]
 
 
 def format_number(value: float, lang: str = "nl", decimals: int = 0) -> str:

@@ -6,7 +6,7 @@ inserted with :mod:`recidive.report.formatting`. Keys are shared by both languag
 
 from __future__ import annotations
 
-from recidive.errors import ArgumentError
+from recidive._arguments import check_lang
 
 CATALOGUES: dict[str, dict[str, str]] = {
     "nl": {
@@ -404,8 +404,4 @@ def text(key: str, lang: str = "nl", **values) -> str:
     >>> text("years", "en", h=7)
     '7 years'
     """
-    try:
-        catalogue = CATALOGUES[lang]
-    except KeyError:
-        raise ArgumentError(f"lang must be one of {tuple(CATALOGUES)}, got {lang!r}") from None
-    return catalogue[key].format(**values)
+    return CATALOGUES[check_lang(lang)][key].format(**values)

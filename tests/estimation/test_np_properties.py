@@ -9,7 +9,7 @@ from lifelines import KaplanMeierFitter
 
 from recidive.estimation.kaplan_meier import kaplan_meier
 from recidive.estimation.logrank import logrank_test
-from recidive.estimation.rates import survival_rates
+from recidive.estimation.horizon_rates import survival_rates
 from recidive.estimation.risk_table import risk_table
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -158,5 +158,5 @@ def test_rates_in_blocks_of_strata_equal_rates_in_one_block(monkeypatch):
     )
     kwargs = {"by": ["group"], "horizons": (0.5, 2, 6, 20), "time_unit": "years"}
     whole = survival_rates(df, "time", "event", **kwargs).to_frame()
-    monkeypatch.setattr("recidive.estimation.rates._BLOCK_CELLS", 150)
+    monkeypatch.setattr("recidive.estimation.horizon_rates._BLOCK_CELLS", 150)
     pd.testing.assert_frame_equal(survival_rates(df, "time", "event", **kwargs).to_frame(), whole)

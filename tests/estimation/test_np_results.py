@@ -9,7 +9,7 @@ import pytest
 
 from recidive.estimation.competing_risks import cumulative_incidence
 from recidive.estimation.kaplan_meier import KaplanMeier, kaplan_meier
-from recidive.estimation.rates import survival_rates
+from recidive.estimation.horizon_rates import survival_rates
 
 from ._reference import DATA_DIR
 

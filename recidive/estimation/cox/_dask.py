@@ -49,6 +49,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from recidive import defaults
 from recidive.errors import ArgumentError
 from recidive.estimation._dask import (
     SPLIT_EVERY,
@@ -456,7 +457,7 @@ def fit_cox_dask(
     robust: bool = False,
     reference_levels: dict | None = None,
     ties: str = "efron",
-    conf_level: float = 0.95,
+    conf_level: float = defaults.CONF_LEVEL,
     max_iter: int = 20,
     tol: float = 1e-9,
 ) -> CoxResults:

@@ -8,6 +8,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from recidive import defaults
 from recidive._version import __version__
 from recidive.errors import ArgumentError, ConvergenceWarning
 from recidive.estimation.cox._collapse import collapse_rows
@@ -116,7 +117,7 @@ def fit_cox(
     robust: bool = False,
     reference_levels: dict | None = None,
     ties: str = "efron",
-    conf_level: float = 0.95,
+    conf_level: float = defaults.CONF_LEVEL,
     max_iter: int = 20,
     tol: float = 1e-9,
 ) -> CoxResults:
@@ -364,7 +365,7 @@ class CoxModel:
     def __init__(
         self,
         ties: str = "efron",
-        conf_level: float = 0.95,
+        conf_level: float = defaults.CONF_LEVEL,
         max_iter: int = 20,
         tol: float = 1e-9,
     ) -> None:

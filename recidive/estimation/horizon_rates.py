@@ -17,24 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from recidive import defaults
+from recidive._arguments import check_conf, check_horizons, check_time_unit
 from recidive._version import __version__
 from recidive.errors import ArgumentError
 from recidive.estimation._confint import conf_int
-from recidive.estimation._input import (
-    check_conf,
-    check_times_requested,
-)
 from recidive.estimation.kaplan_meier import INSUFFICIENT, OK
 from recidive.estimation.risk_table import RiskTable, frame_risk_table
-from recidive.schema import DAYS_PER_YEAR
 
-#: Time units per year.
-UNITS_PER_YEAR: dict[str, float] = {
-    "days": DAYS_PER_YEAR,
-    "weeks": DAYS_PER_YEAR / 7,
-    "months": 12.0,
-    "years": 1.0,
-}
 RATE_COLUMNS: tuple[str, ...] = (
     "horizon_years",
     "n",
@@ -193,10 +183,10 @@ def survival_rates(
     duration: str,
     event: str,
     by: Sequence[str] | None = None,
-    horizons: Sequence[float] = (2, 5, 7),
-    time_unit: str = "days",
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
+    horizons: Sequence[float] = defaults.HORIZONS_YEARS,
+    time_unit: str = defaults.TIME_UNIT,
+    conf_type: str = defaults.CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
     weights: str | Sequence[float] | None = None,
     overall: bool = True,
     within: Sequence[str] | None = None,
@@ -252,16 +242,12 @@ def survival_rates(
     """
     by = list(by or [])
     within = list(within or [])
-    if time_unit not in UNITS_PER_YEAR:
-        raise ArgumentError(
-            f"time_unit must be one of {', '.join(map(repr, UNITS_PER_YEAR))}; got {time_unit!r}"
-        )
+    check_time_unit(time_unit)
     conf_type, conf_level = check_conf(conf_type, conf_level)
     if set(by) & set(within):
         raise ArgumentError(f"columns {sorted(set(by) & set(within))} are in both by and within")
     columns = within + by
-    h_years = check_times_requested(horizons, "horizons")
-    h_years = h_years[np.argsort(h_years, kind="stable")]
+    h_years = check_horizons(horizons)
 
     table = frame_risk_table(frame, duration, event, columns, weights, what="survival_rates")
     return rate_table(
@@ -284,7 +270,7 @@ def rate_table(
     ``table`` has no empty strata; ``h_years`` are sorted horizons in years.
     """
     columns = within + by
-    h_time = h_years * UNITS_PER_YEAR[time_unit]
+    h_time = h_years * check_time_unit(time_unit)
     labels = table.strata
 
     parts = []

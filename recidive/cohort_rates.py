@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from recidive import defaults
 from recidive.errors import ArgumentError
+from recidive.estimation.horizon_rates import RateTable, survival_rates
 from recidive.estimation.kaplan_meier import kaplan_meier, kaplan_meier_by
-from recidive.estimation.rates import RateTable, survival_rates
-
-_DAYS_PER_YEAR = 365.25
 
 
 def _check_criteria(cohort, criteria: Sequence[str]) -> list[str]:
@@ -33,10 +32,10 @@ def _check_criteria(cohort, criteria: Sequence[str]) -> list[str]:
 def recidivism_rates(
     cohort,
     criteria: Sequence[str] = ("general",),
-    horizons: Sequence[float] = (2, 5, 7),
+    horizons: Sequence[float] = defaults.HORIZONS_YEARS,
     by: Sequence[str] | None = None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
+    conf_type: str = defaults.CONF_TYPE,
+    conf_level: float = defaults.CONF_LEVEL,
 ) -> RateTable:
     """Cumulative recidivism ``1 - S(t)`` of a cohort per criterion, overall and by group.
 
@@ -188,7 +187,7 @@ def age_profile(
     else:
         cut = int(cut)
         young = persons["age_at_index"].astype(float) < cut
-    horizon_days = horizon_years * _DAYS_PER_YEAR
+    horizon_days = horizon_years * defaults.DAYS_PER_YEAR
     if type(persons).__module__.split(".")[0] in ("dask", "dask_expr"):
         counts = _dask_age_counts(persons, young, criterion, horizon_days)
     else:
