@@ -16,7 +16,6 @@ from recidive.cohort import Cohort, build_cohort
 from recidive.cohort_rates import age_profile, recidivism_rates
 from recidive.errors import (
     ArgumentError,
-    ConvergenceError,
     ConvergenceWarning,
     InsufficientFollowUpWarning,
     RecidiveError,
@@ -42,7 +41,6 @@ __all__ = [
     "CIFResult",
     "Cohort",
     "CohortRules",
-    "ConvergenceError",
     "ConvergenceWarning",
     "CoxModel",
     "InsufficientFollowUpWarning",

@@ -64,10 +64,6 @@ class ArgumentError(RecidiveError):
     """An argument to an estimator or function is invalid (negative time, NaN, ...)."""
 
 
-class ConvergenceError(RecidiveError):
-    """A model could not be fitted (for example complete separation in Cox)."""
-
-
 class RecidiveWarning(UserWarning):
     """Base class of recidive's warnings."""
 
