@@ -2,7 +2,7 @@
 
 The in-memory modules never import the Dask wing (:mod:`recidive.dask`); the wing
 imports them and, when the package is imported, registers its implementations
-here by name. A public function that accepts distributed data asks once, at its
+here by name (:func:`register`) and its own types (:func:`register_type`). A public function that accepts distributed data asks once, at its
 top, whether its input is distributed (:func:`is_distributed`: a Dask collection,
 by ``isinstance``, or the path of a Parquet dataset) and then calls
 :func:`implementation`. So the dependency runs one way: wing -> cores, and the
@@ -25,6 +25,7 @@ from typing import Any
 from recidive.errors import ArgumentError
 
 _IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {}
+_TYPES: list[type] = []
 
 
 def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -35,6 +36,12 @@ def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return function
 
     return decorate
+
+
+def register_type(cls: type) -> type:
+    """Class decorator: the wing's own distributed types (a Dask registry, a Dask cohort)."""
+    _TYPES.append(cls)
+    return cls
 
 
 def implementation(name: str) -> Callable[..., Any]:
@@ -58,5 +65,13 @@ def is_dask_collection(data: Any) -> bool:
 
 
 def is_distributed(data: Any) -> bool:
-    """Whether ``data`` goes to the Dask wing: a Dask collection or a path (Parquet)."""
-    return is_dask_collection(data) or isinstance(data, str | os.PathLike)
+    """Whether ``data`` goes to the Dask wing.
+
+    A Dask collection, a path (a Parquet file or dataset, read with Dask), or an
+    instance of a type the wing registered (:func:`register_type`).
+    """
+    return (
+        is_dask_collection(data)
+        or isinstance(data, str | os.PathLike)
+        or isinstance(data, tuple(_TYPES))
+    )
