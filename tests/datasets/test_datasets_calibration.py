@@ -95,7 +95,12 @@ def _imported_modules(path: Path) -> set[str]:
 )
 def test_the_generator_and_calibration_never_see_estimates(module):
     imported = _imported_modules(DATASETS_DIR / module)
-    forbidden = {"recidive.cohort", "recidive.cohort_rates", "recidive.estimation", "recidive.rules"}
+    forbidden = {
+        "recidive.cohort",
+        "recidive.cohort_rates",
+        "recidive.estimation",
+        "recidive.rules",
+    }
     assert not {m for m in imported if any(m.startswith(f) for f in forbidden)}
 
 
