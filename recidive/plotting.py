@@ -34,7 +34,8 @@ def _per_year(time_unit: str) -> float:
 
 
 def _km_steps(frame: pd.DataFrame, per_year: float, min_cell: int | None):
-    """Step coordinates of 1 - S(t) and its CI, cut where fewer than min_cell are at risk."""
+    """Step coordinates of 1 - S(t) and its CI, cut where fewer than min_cell are at risk
+    (the display option; ``None`` draws the table as given)."""
     f = frame.sort_values("time")
     if min_cell:
         f = f[f["n_at_risk"] >= min_cell]
@@ -117,8 +118,10 @@ def plot_cumulative_recidivism(
     time_unit : {"days", "weeks", "months", "years"}
         Unit of the KM times.
     min_cell : int, optional
-        Disclosure threshold: the curve stops where fewer than ``min_cell`` persons are
-        at risk and smaller numbers at risk print as ``<min_cell``.
+        A display option for notebooks: the curve stops where fewer than ``min_cell``
+        persons are at risk and smaller numbers at risk print as ``<min_cell``. The
+        report makes its curves safe before drawing
+        (:func:`recidive.report.disclosure.safe_curve`) and passes none.
     max_years : float, optional
         Right end of the x axis.
     label, benchmark_label, xlabel, ylabel, at_risk_label : str
@@ -192,10 +195,47 @@ def _percent_formatter(decimal: str):
 
 
 def _draw_at_risk(ax, frame, times, time_unit, min_cell, title, right, decimal="."):
-    from matplotlib.transforms import blended_transform_factory
-
     times = [t for t in times if t <= right + 1e-9]
     counts = at_risk_counts(frame, times, time_unit)
+    thousands = "." if decimal == "," else ","
+    labels = [
+        (f"<{min_cell}" if (min_cell and 0 < n < min_cell) else f"{n:,}").replace(",", thousands)
+        for n in counts
+    ]
+    draw_at_risk(ax, times, labels, title)
+
+
+def draw_at_risk(ax, times_years: Sequence[float], labels: Sequence[str], title: str = "At risk"):
+    """Print numbers at risk, already formatted, under the x axis at the given times.
+
+    The report passes numbers made safe by its disclosure step (``"<10"`` where few
+    remain); :func:`plot_cumulative_recidivism` passes the counts of its result.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Axes with a curve over time in years.
+    times_years : sequence of float
+        Positions on the x axis.
+    labels : sequence of str
+        One text per time.
+    title : str
+        Printed to the left of the row.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> _, ax = plt.subplots()
+    >>> ax = draw_at_risk(ax, [0, 1, 2], ["120", "64", "<10"])
+    """
+    from matplotlib.transforms import blended_transform_factory
+
     trans = blended_transform_factory(ax.transData, ax.transAxes)
     ax.text(
         -0.05,
@@ -207,11 +247,9 @@ def _draw_at_risk(ax, frame, times, time_unit, min_cell, title, right, decimal="
         fontsize=8,
         fontweight="bold",
     )
-    for t, n in zip(times, counts, strict=True):
-        thousands = "." if decimal == "," else ","
-        shown = f"<{min_cell}" if (min_cell and 0 < n < min_cell) else f"{n:,}"
-        shown = shown.replace(",", thousands)
+    for t, shown in zip(times_years, labels, strict=True):
         ax.text(t, -0.2, shown, transform=trans, ha="center", va="top", fontsize=8)
+    return ax
 
 
 def plot_rates_by_criterion(
@@ -312,7 +350,8 @@ def plot_curves_by_group(
     ax : matplotlib Axes, optional
     time_unit : str
     min_cell : int, optional
-        Each curve stops where fewer than ``min_cell`` persons are at risk.
+        A display option for notebooks: each curve stops where fewer than ``min_cell``
+        persons are at risk (the report passes curves already made safe, and none).
     max_years : float, optional
     ci : bool
         Draw CI bands.

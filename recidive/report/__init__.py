@@ -5,15 +5,20 @@
 >>> section = rc.report.recidivism_section(cohort, lang="nl")  # doctest: +SKIP
 >>> section.save("out/", formats=("html", "md", "json"))  # doctest: +SKIP
 
-The layer runs one way: :mod:`~recidive.report.content` estimates and applies
-disclosure control (:mod:`~recidive.report.disclosure`),
-:mod:`~recidive.report.sentences` turns the safe numbers into qualifiers and
-sentences, and :class:`Section` renders them with the Jinja2 templates.
+The layer is a pipeline of pure steps, one way (:mod:`~recidive.report.pipeline`):
+:mod:`~recidive.report.content` estimates and hands every number, curves included,
+to disclosure control (:mod:`~recidive.report.disclosure`);
+:mod:`~recidive.report.text` writes the sentences from the safe numbers;
+:mod:`~recidive.report.tables` and :mod:`~recidive.report.figures` lay them out; and
+:class:`Section` renders them with the Jinja2 templates. Every word comes from the
+catalogue in :mod:`~recidive.report.i18n`, the cohort rules' sentences included
+(:func:`rules_sentences`).
 """
 
-from recidive.report.assemble import recidivism_section
+from recidive.report.method_text import rules_sentences
+from recidive.report.pipeline import recidivism_section
+from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.report.section import Column, Figure, Section, Table
-from recidive.report.sentences import Benchmark, QualifierRules
 
 __all__ = [
     "Benchmark",
@@ -23,4 +28,5 @@ __all__ = [
     "Section",
     "Table",
     "recidivism_section",
+    "rules_sentences",
 ]

@@ -18,6 +18,12 @@ The rule (default ``min_cell=10``):
   part is left). Counts that only add up *across horizons* (cumulative events) are
   not treated as a partition.
 
+* **Curves** (Kaplan-Meier tables that a figure draws, :func:`safe_curve`) stop where
+  fewer than ``min_cell`` persons are at risk; the **numbers at risk** printed under a
+  curve (:func:`suppress_at_risk`) hide counts of 1 to ``min_cell - 1``, which the
+  figure prints as ``<min_cell``. Figures draw what these functions give them and
+  apply no threshold of their own.
+
 Suppressed cells become ``NaN`` (``null`` in JSON) and are listed in the row's
 ``suppressed`` column; a row whose rate is hidden gets status ``"suppressed"``. The
 caller emits one :class:`~recidive.errors.SmallCellWarning` saying what was hidden.
@@ -290,3 +296,66 @@ def hidden_values(frame: pd.DataFrame, columns: Sequence[str] = RATE_COLUMNS + C
             if name and name in columns:
                 cells.append((i, name))
     return cells
+
+
+def safe_curve(table: pd.DataFrame, min_cell: int = defaults.MIN_CELL) -> pd.DataFrame:
+    """The rows of a Kaplan-Meier table that a figure may draw.
+
+    The curve stops where fewer than ``min_cell`` persons are at risk: the rows with
+    ``n_at_risk < min_cell`` are left out (at-risk counts do not grow with time, so
+    what is left is the start of the curve up to that point).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A Kaplan-Meier table (``KMResult.to_frame()``: ``time, n_at_risk, survival,
+        ci_lower, ci_upper``, ...).
+    min_cell : int
+        Threshold in persons.
+
+    Returns
+    -------
+    DataFrame
+        The rows to draw, sorted by time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> km = pd.DataFrame({"time": [900, 100, 400], "n_at_risk": [4, 30, 12],
+    ...                    "survival": [0.7, 0.9, 0.8]})
+    >>> safe_curve(km, 10)["time"].tolist()
+    [100, 400]
+    """
+    table = table.sort_values("time")
+    return table[table["n_at_risk"] >= min_cell]
+
+
+def suppress_at_risk(at_risk: pd.DataFrame, min_cell: int = defaults.MIN_CELL) -> pd.DataFrame:
+    """Hide numbers at risk of 1 to ``min_cell - 1`` persons (a zero is shown).
+
+    Parameters
+    ----------
+    at_risk : DataFrame
+        One row per time under the axis, with the count in ``n_at_risk``.
+    min_cell : int
+        Threshold in persons.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the hidden counts NaN and ``fewer_than`` set to ``min_cell`` on
+        their rows (NaN elsewhere), so that the figure prints ``<10``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = suppress_at_risk(pd.DataFrame({"years": [0, 1, 2], "n_at_risk": [40, 6, 0]}), 10)
+    >>> out["n_at_risk"].tolist(), out["fewer_than"].tolist()
+    ([40.0, nan, 0.0], [nan, 10.0, nan])
+    """
+    out = at_risk.copy()
+    counts = out["n_at_risk"].astype(float)
+    small = (counts > 0) & (counts < min_cell)
+    out["n_at_risk"] = counts.where(~small)
+    out["fewer_than"] = np.where(small, float(min_cell), np.nan)
+    return out

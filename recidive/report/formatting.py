@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from recidive import defaults
 from recidive._arguments import check_lang
 
 #: Shown for a horizon past the end of follow-up (status ``insufficient_follow_up``).
@@ -24,7 +25,18 @@ def _check_lang(lang: str) -> tuple[str, str]:
     return _SEPARATORS[check_lang(lang)]
 
 
-def format_number(value: float, lang: str = "nl", decimals: int = 0) -> str:
+def decimal_sign(lang: str = defaults.LANG) -> str:
+    """The decimal sign of ``lang`` (for tick labels drawn by matplotlib).
+
+    Examples
+    --------
+    >>> decimal_sign("nl"), decimal_sign("en")
+    (',', '.')
+    """
+    return _check_lang(lang)[0]
+
+
+def format_number(value: float, lang: str = defaults.LANG, decimals: int = 0) -> str:
     """Format a number with the locale's decimal and thousands separators.
 
     Parameters
@@ -54,7 +66,7 @@ def format_number(value: float, lang: str = "nl", decimals: int = 0) -> str:
     return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
-def format_count(value: float, lang: str = "nl") -> str:
+def format_count(value: float, lang: str = defaults.LANG) -> str:
     """Format a count of persons or events as an integer.
 
     Examples
@@ -65,7 +77,7 @@ def format_count(value: float, lang: str = "nl") -> str:
     return format_number(round(float(value)), lang, 0)
 
 
-def format_percent(value: float, lang: str = "nl", decimals: int = 1) -> str:
+def format_percent(value: float, lang: str = defaults.LANG, decimals: int = 1) -> str:
     """Format a proportion (0-1) as a percentage, without a space before ``%``.
 
     Examples
@@ -80,7 +92,9 @@ def format_percent(value: float, lang: str = "nl", decimals: int = 1) -> str:
     return format_number(100.0 * float(value), lang, decimals) + "%"
 
 
-def format_interval(lower: float, upper: float, lang: str = "nl", decimals: int = 1) -> str:
+def format_interval(
+    lower: float, upper: float, lang: str = defaults.LANG, decimals: int = 1
+) -> str:
     """Format a confidence interval of proportions as ``33,1–38,6%``.
 
     Examples
@@ -92,7 +106,7 @@ def format_interval(lower: float, upper: float, lang: str = "nl", decimals: int 
     return f"{low}–{format_percent(upper, lang, decimals)}"
 
 
-def format_ratio(value: float, lang: str = "nl", decimals: int = 2) -> str:
+def format_ratio(value: float, lang: str = defaults.LANG, decimals: int = 2) -> str:
     """Format a hazard ratio.
 
     Examples
@@ -103,7 +117,7 @@ def format_ratio(value: float, lang: str = "nl", decimals: int = 2) -> str:
     return format_number(float(value), lang, decimals)
 
 
-def format_p_value(p: float, lang: str = "nl") -> str:
+def format_p_value(p: float, lang: str = defaults.LANG) -> str:
     """Format a p-value as ``p = 0,012`` or ``p < 0,001``.
 
     Examples
@@ -116,3 +130,40 @@ def format_p_value(p: float, lang: str = "nl") -> str:
     if p < 0.001:
         return "p < " + format_number(0.001, lang, 3)
     return "p = " + format_number(p, lang, 3)
+
+
+def format_plain(value: float, lang: str = defaults.LANG) -> str:
+    """Format a number in its shortest form (``4``, ``2,5``) with the locale's decimal sign.
+
+    Examples
+    --------
+    >>> format_plain(4.0, "nl"), format_plain(2.5, "nl"), format_plain(2.5, "en")
+    ('4', '2,5', '2.5')
+    """
+    decimal, _ = _check_lang(lang)
+    return f"{value:g}".replace(".", decimal)
+
+
+def horizon_key(years: float) -> str:
+    """A horizon in years as the section writes it: ``2``, ``2.5``.
+
+    It is the key of the section's numbers (``numbers["general"]["2"]``) and the
+    number in texts such as "binnen 2 jaar", so it does not depend on the language.
+
+    Examples
+    --------
+    >>> horizon_key(2), horizon_key(2.5)
+    ('2', '2.5')
+    """
+    return f"{float(years):g}"
+
+
+def level_percent(conf_level: float) -> str:
+    """A confidence level as the percentage in texts: ``95``, ``99.5``.
+
+    Examples
+    --------
+    >>> level_percent(0.95)
+    '95'
+    """
+    return f"{100 * conf_level:g}"

@@ -6,6 +6,7 @@ inserted with :mod:`recidive.report.formatting`. Keys are shared by both languag
 
 from __future__ import annotations
 
+from recidive import defaults
 from recidive._arguments import check_lang
 
 CATALOGUES: dict[str, dict[str, str]] = {
@@ -201,6 +202,34 @@ CATALOGUES: dict[str, dict[str, str]] = {
         ),
         "step_offence_before_start": "delict op of voor de start van de follow-up",
         "step_offence_after_end": "delict na het einde van de follow-up",
+        # the cohort rules, in the method box (recidive.report.rules_sentences)
+        "rule_start_release": (
+            "De observatie begint bij het einde van de detentie voor de indexzaak, anders bij "
+            "de afdoening van de indexzaak."
+        ),
+        "rule_start_disposal": "De observatie begint bij de afdoening van de indexzaak.",
+        "rule_crimes": (
+            "Recidive is een nieuw misdrijf, gepleegd na het begin en voor het einde van de "
+            "observatie."
+        ),
+        "rule_all_cases": (
+            "Recidive is een nieuwe zaak (misdrijf of overtreding), gepleegd na het begin en "
+            "voor het einde van de observatie."
+        ),
+        "rule_disposals": "Zaken afgedaan met {disposals} tellen niet mee.",
+        "rule_end": "De observatie eindigt op de peildatum{earlier}.",
+        "rule_earlier": ", of eerder bij ",
+        "rule_or": " of ",
+        "rule_death": "overlijden",
+        "rule_emigration": "emigratie",
+        "rule_lag": (
+            "De laatste {days} dagen voor de peildatum tellen niet mee (registratievertraging)."
+        ),
+        "rule_detention": "Dagen in detentie tellen niet mee als risicotijd.",
+        "rule_serious": (
+            "Ernstig: wettelijk strafmaximum van {serious} jaar of meer; zeer ernstig: "
+            "{very_serious} jaar of meer."
+        ),
     },
     "en": {
         "title": "Recidivism",
@@ -377,11 +406,35 @@ CATALOGUES: dict[str, dict[str, str]] = {
         ),
         "step_offence_before_start": "offence on or before the start of follow-up",
         "step_offence_after_end": "offence after the end of follow-up",
+        "rule_start_release": (
+            "Follow-up starts at release from the index custody, else at the index disposal."
+        ),
+        "rule_start_disposal": "Follow-up starts at the index disposal.",
+        "rule_crimes": (
+            "A reoffence is a later crime (misdrijf) committed after the start and before the "
+            "end of follow-up."
+        ),
+        "rule_all_cases": (
+            "A reoffence is any later case (crime or misdemeanour) committed after the start "
+            "and before the end of follow-up."
+        ),
+        "rule_disposals": "Cases ending in {disposals} do not count.",
+        "rule_end": "Follow-up ends at the data cut-off{earlier}.",
+        "rule_earlier": ", or earlier at ",
+        "rule_or": " or ",
+        "rule_death": "death",
+        "rule_emigration": "emigration",
+        "rule_lag": "The last {days} days before the cut-off are left out (registration lag).",
+        "rule_detention": "Days in detention are not counted as time at risk.",
+        "rule_serious": (
+            "Serious: statutory maximum of {serious} years or more; very serious: "
+            "{very_serious} years or more."
+        ),
     },
 }
 
 
-def text(key: str, lang: str = "nl", **values) -> str:
+def text(key: str, lang: str = defaults.LANG, **values) -> str:
     """Look up a text in the catalogue of ``lang`` and fill in ``values``.
 
     Parameters
@@ -405,3 +458,15 @@ def text(key: str, lang: str = "nl", **values) -> str:
     '7 years'
     """
     return CATALOGUES[check_lang(lang)][key].format(**values)
+
+
+def criterion_label(criterion: str, lang: str = defaults.LANG) -> str:
+    """The name of a recidivism criterion in ``lang`` (its code, readable, if it has none).
+
+    Examples
+    --------
+    >>> criterion_label("violence", "nl"), criterion_label("public_order", "en")
+    ('Geweldsdelicten', 'public order')
+    """
+    key = f"crit_{criterion}"
+    return text(key, lang) if key in CATALOGUES[lang] else criterion.replace("_", " ")

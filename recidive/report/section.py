@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recidive.errors import ArgumentError
 from recidive.report import formatting as fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -335,8 +336,6 @@ class Section:
         >>> section.save("out/", formats=("html", "json"))  # doctest: +SKIP
         [PosixPath('out/recidive.html'), PosixPath('out/recidive.json'), ...]
         """
-        from recidive.errors import ArgumentError
-
         formats = tuple(formats)
         unknown = set(formats) - {"html", "md", "json"}
         if unknown:

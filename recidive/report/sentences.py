@@ -1,223 +1,25 @@
-"""Qualifier rules and the key sentences, generated from the (suppressed) numbers.
+"""The headline and the key sentences, written from the qualifiers and the safe numbers.
 
-The four qualifiers of the monitor's summary each follow a documented rule that
-compares the estimates with a benchmark or with the cohort itself
-(:class:`QualifierRules`, all thresholds configurable):
-
-``high``
-    The lower CI bound of the rate at the benchmark horizon (2 years) lies above the
-    benchmark rate, **or** the rate at ``high_horizon`` (7 years) is at least
-    ``high_rate`` (default 50%).
-``fast``
-    At least ``fast_share`` (default 50%) of the recidivism at ``high_horizon`` has
-    happened by the benchmark horizon (rate(2) / rate(7)), **and** the rate at the
-    benchmark horizon exceeds the benchmark.
-``serious``
-    The rate at ``serious_horizon`` (5 years) of at least one of
-    ``serious_criteria`` (violence, human trafficking) is at least ``serious_rate``
-    (default 10%).
-``young``
-    The share under 23 among recidivists (KM-corrected for follow-up) exceeds the share
-    under 23 among all offenders by more than ``young_margin`` (default 0).
-
-A qualifier whose numbers are suppressed or not estimable is ``None`` (not
-evaluated) and its sentence says the number cannot be reported. When a qualifier
-does not hold, its sentence states the number neutrally against its comparison.
+The verdicts come from :mod:`recidive.report.qualifiers`; every word from the
+catalogue (:mod:`recidive.report.i18n`). A qualifier that holds gives an assertive
+sentence, one that does not a neutral sentence with the number against its
+comparison, and one whose numbers are suppressed or not estimable a sentence saying
+the number cannot be reported.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-
-from recidive.report.formatting import format_percent
-from recidive.report.i18n import text
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """The comparison rate of the section: recidivism of all adult offenders.
-
-    Parameters
-    ----------
-    rate : float
-        Recidivism rate of the comparison population at ``horizon_years``.
-    horizon_years : float
-        Horizon of ``rate``.
-    label_nl, label_en : str
-        How the text names the comparison population.
-    source : str
-        Where the rate comes from.
-
-    Examples
-    --------
-    >>> Benchmark(0.26).label("en")
-    'all adult offenders'
-    """
-
-    rate: float = 0.26
-    horizon_years: float = 2
-    label_nl: str = "alle volwassen daders"
-    label_en: str = "all adult offenders"
-    source: str = "WODC Recidivemonitor"
-
-    def label(self, lang: str) -> str:
-        """The population label in ``lang``."""
-        return self.label_nl if lang == "nl" else self.label_en
-
-
-@dataclass(frozen=True)
-class QualifierRules:
-    """Thresholds of the qualifiers ``high``, ``fast``, ``serious`` and ``young``.
-
-    See the module docstring for the rules. Defaults reproduce the monitor's
-    judgement on its published figures (65% in 7 years is high, 36 of 65 points
-    within 2 years is fast, 25% violence in 5 years is serious, 42% of recidivists
-    under 23 against 33% of offenders is young).
-
-    Examples
-    --------
-    >>> QualifierRules(high_rate=0.6).high_rate
-    0.6
-    """
-
-    high_horizon: float = 7
-    mid_horizon: float = 5
-    high_rate: float = 0.50
-    fast_share: float = 0.50
-    serious_horizon: float = 5
-    serious_criteria: tuple[str, ...] = ("violence", "human_trafficking")
-    serious_rate: float = 0.10
-    young_margin: float = 0.0
-    listed_criteria: tuple[str, ...] = ("property", "violence", "drugs", "human_trafficking")
-    headline_qualifiers: tuple[str, ...] = ("high", "fast", "serious")
-    age_cut: int = 23
-
-    def to_dict(self) -> dict:
-        """The rules as plain data."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-
-def _rate(cell: dict | None) -> float | None:
-    if not cell or cell.get("rate") is None:
-        return None
-    return float(cell["rate"])
-
-
-@dataclass(frozen=True)
-class Qualifier:
-    """The verdict of one qualifier: whether it holds and on which numbers."""
-
-    name: str
-    holds: bool | None
-    rule: str
-    values: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        """Plain data for JSON."""
-        return {"name": self.name, "holds": self.holds, "rule": self.rule, "values": self.values}
-
-
-def evaluate_qualifiers(
-    numbers: dict, benchmark: Benchmark, rules: QualifierRules
-) -> dict[str, Qualifier]:
-    """Decide which qualifiers hold, from the key numbers.
-
-    Parameters
-    ----------
-    numbers : dict
-        ``general`` (horizon label -> cell), ``by_type`` (criterion -> cell at the
-        serious horizon), ``age`` (``share_under_cut_offenders``,
-        ``share_under_cut_recidivists``); a cell is a dict with ``rate``,
-        ``ci_lower``, ``ci_upper`` (``None`` if suppressed or not estimable).
-    benchmark : Benchmark
-    rules : QualifierRules
-
-    Returns
-    -------
-    dict of str to Qualifier
-
-    Examples
-    --------
-    >>> numbers = {"general": {"2": {"rate": 0.36, "ci_lower": 0.33, "ci_upper": 0.39},
-    ...                        "7": {"rate": 0.65, "ci_lower": 0.6, "ci_upper": 0.7}},
-    ...            "by_type": {"violence": {"rate": 0.25}}, "age": {}}
-    >>> q = evaluate_qualifiers(numbers, Benchmark(), QualifierRules())
-    >>> q["high"].holds, q["fast"].holds, q["serious"].holds, q["young"].holds
-    (True, True, True, None)
-    """
-    general = numbers.get("general", {})
-    bench_cell = general.get(_key(benchmark.horizon_years))
-    high_cell = general.get(_key(rules.high_horizon))
-    r_b, r_h = _rate(bench_cell), _rate(high_cell)
-    lower_b = None if bench_cell is None else bench_cell.get("ci_lower")
-
-    if r_b is None and r_h is None:
-        high = None
-    else:
-        high = bool(
-            (lower_b is not None and lower_b > benchmark.rate)
-            or (r_h is not None and r_h >= rules.high_rate)
-        )
-    if r_b is None or r_h is None or r_h <= 0:
-        fast = None if (r_b is None or r_h is None) else False
-    else:
-        fast = bool(r_b / r_h >= rules.fast_share and r_b > benchmark.rate)
-
-    serious_rates = {c: _rate(numbers.get("by_type", {}).get(c)) for c in rules.serious_criteria}
-    known = [r for r in serious_rates.values() if r is not None]
-    serious = None if not known else any(r >= rules.serious_rate for r in known)
-
-    age = numbers.get("age", {})
-    s_off = age.get("share_under_cut_offenders", {}).get("value")
-    s_rec = age.get("share_under_cut_recidivists", {}).get("value")
-    young = None if s_off is None or s_rec is None else bool(s_rec > s_off + rules.young_margin)
-
-    hb, hh, hs = _key(benchmark.horizon_years), _key(rules.high_horizon), rules.serious_horizon
-    return {
-        "high": Qualifier(
-            "high",
-            high,
-            f"ci_lower(rate {hb}y) > benchmark {benchmark.rate:g} "
-            f"or rate {hh}y >= {rules.high_rate:g}",
-            {
-                "rate_benchmark_horizon": r_b,
-                "ci_lower_benchmark_horizon": lower_b,
-                "rate_high_horizon": r_h,
-                "benchmark": benchmark.rate,
-            },
-        ),
-        "fast": Qualifier(
-            "fast",
-            fast,
-            f"rate {hb}y / rate {hh}y >= {rules.fast_share:g} and rate {hb}y > benchmark",
-            {
-                "share_within_benchmark_horizon": None if not (r_b and r_h) else r_b / r_h,
-                "rate_benchmark_horizon": r_b,
-                "benchmark": benchmark.rate,
-            },
-        ),
-        "serious": Qualifier(
-            "serious",
-            serious,
-            f"rate {hs:g}y of any of {', '.join(rules.serious_criteria)} >= {rules.serious_rate:g}",
-            {"rates": serious_rates},
-        ),
-        "young": Qualifier(
-            "young",
-            young,
-            f"share under {rules.age_cut} among recidivists > share among offenders "
-            f"+ {rules.young_margin:g}",
-            {"share_recidivists": s_rec, "share_offenders": s_off},
-        ),
-    }
-
-
-def _key(h: float) -> str:
-    return f"{float(h):g}"
+from recidive import defaults
+from recidive.report.formatting import format_percent, horizon_key
+from recidive.report.i18n import CATALOGUES, text
+from recidive.report.qualifiers import Benchmark, Qualifier, QualifierRules, cell_rate
 
 
 def headline(
-    qualifiers: dict[str, Qualifier], numbers: dict, rules: QualifierRules, lang: str = "nl"
+    qualifiers: dict[str, Qualifier],
+    numbers: dict,
+    rules: QualifierRules,
+    lang: str = defaults.LANG,
 ) -> str:
     """The headline: the qualifiers that hold, in capitals, else a neutral number.
 
@@ -230,28 +32,34 @@ def headline(
     """
     words = [text(f"q_{q}", lang) for q in rules.headline_qualifiers if qualifiers[q].holds]
     if words:
-        listed = (
-            words[0]
-            if len(words) == 1
-            else ", ".join(words[:-1]) + f" {text('and', lang)} " + words[-1]
-        )
-        return f"{text('headline_prefix', lang)} {listed}".upper()
+        return f"{text('headline_prefix', lang)} {_listed(words, lang)}".upper()
     cell, h = _longest(numbers, rules.high_horizon)
     if cell is None:
         return text("title", lang).upper()
     return text("headline_neutral", lang, h=h, r=format_percent(cell["rate"], lang, 0)).upper()
 
 
+def _listed(items: list[str], lang: str) -> str:
+    """``a, b and c`` in ``lang``."""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {text('and', lang)} " + items[-1]
+
+
+def _percent(x: float, lang: str) -> str:
+    return format_percent(x, lang, 0)
+
+
 def _longest(numbers: dict, horizon: float) -> tuple[dict | None, str]:
     """The cell at ``horizon``, else the longest horizon with a rate."""
     general = numbers.get("general", {})
-    if _rate(general.get(_key(horizon))) is not None:
-        return general[_key(horizon)], _key(horizon)
-    usable = [(float(k), v) for k, v in general.items() if _rate(v) is not None]
+    if cell_rate(general.get(horizon_key(horizon))) is not None:
+        return general[horizon_key(horizon)], horizon_key(horizon)
+    usable = [(float(k), v) for k, v in general.items() if cell_rate(v) is not None]
     if not usable:
-        return None, _key(horizon)
+        return None, horizon_key(horizon)
     h, cell = max(usable, key=lambda kv: kv[0])
-    return cell, _key(h)
+    return cell, horizon_key(h)
 
 
 def key_sentences(
@@ -260,7 +68,7 @@ def key_sentences(
     benchmark: Benchmark,
     rules: QualifierRules,
     population: str,
-    lang: str = "nl",
+    lang: str = defaults.LANG,
 ) -> list[dict]:
     """The four key sentences: how high, how fast, how serious and how young.
 
@@ -271,6 +79,7 @@ def key_sentences(
 
     Examples
     --------
+    >>> from recidive.report.qualifiers import evaluate_qualifiers
     >>> numbers = {"general": {"2": {"rate": 0.1, "ci_lower": 0.08, "ci_upper": 0.12},
     ...                        "7": {"rate": 0.2, "ci_lower": 0.17, "ci_upper": 0.23}},
     ...            "by_type": {}, "age": {}}
@@ -278,95 +87,114 @@ def key_sentences(
     >>> key_sentences(q, numbers, Benchmark(), QualifierRules(), "daders", "nl")[0]["text"]
     'De recidive van daders is lager dan die van alle volwassen daders: 20% recidiveert binnen 7 jaar.'
     """
+    texts = {
+        "high": _how_high(qualifiers, numbers, benchmark, rules, population, lang),
+        "fast": _how_fast(qualifiers, numbers, benchmark, rules, lang),
+        "serious": _how_serious(qualifiers, numbers, rules, lang),
+        "young": _how_young(qualifiers, numbers, rules, lang),
+    }
+    return [
+        {"key": key, "qualifier": key, "holds": qualifiers[key].holds, "text": sentence}
+        for key, sentence in texts.items()
+    ]
 
-    def pct(x):
-        return format_percent(x, lang, 0)
 
-    bench = benchmark.label(lang)
-    out = []
-
-    # how high
-    q = qualifiers["high"]
+def _how_high(
+    qualifiers: dict[str, Qualifier],
+    numbers: dict,
+    benchmark: Benchmark,
+    rules: QualifierRules,
+    population: str,
+    lang: str,
+) -> str:
+    """How high: the rate at the high horizon (or the longest one), against the benchmark."""
     cell, h = _longest(numbers, rules.high_horizon)
-    bench_cell = numbers.get("general", {}).get(_key(benchmark.horizon_years)) or {}
     if cell is None:
-        sentence = text("high_missing", lang, h=_key(rules.high_horizon))
-    elif q.holds:
-        sentence = text("high_yes", lang, pop=population, r=pct(cell["rate"]), h=h)
-    else:
-        upper = bench_cell.get("ci_upper")
-        key = "high_lower" if upper is not None and upper < benchmark.rate else "high_no"
-        sentence = text(key, lang, pop=population, bench=bench, r=pct(cell["rate"]), h=h)
-    out.append({"key": "high", "qualifier": "high", "holds": q.holds, "text": sentence})
+        return text("high_missing", lang, h=horizon_key(rules.high_horizon))
+    r = _percent(cell["rate"], lang)
+    if qualifiers["high"].holds:
+        return text("high_yes", lang, pop=population, r=r, h=h)
+    bench_cell = numbers.get("general", {}).get(horizon_key(benchmark.horizon_years)) or {}
+    upper = bench_cell.get("ci_upper")
+    key = "high_lower" if upper is not None and upper < benchmark.rate else "high_no"
+    return text(key, lang, pop=population, bench=benchmark.label(lang), r=r, h=h)
 
-    # how fast
-    q = qualifiers["fast"]
-    hb = _key(benchmark.horizon_years)
-    r_b = _rate(bench_cell)
+
+def _how_fast(
+    qualifiers: dict[str, Qualifier],
+    numbers: dict,
+    benchmark: Benchmark,
+    rules: QualifierRules,
+    lang: str,
+) -> str:
+    """How fast: the rate at the benchmark horizon (and the mid horizon)."""
+    general = numbers.get("general", {})
+    hb = horizon_key(benchmark.horizon_years)
+    r_b = cell_rate(general.get(hb) or {})
     if r_b is None:
-        sentence = text("fast_missing", lang, h=hb)
-    else:
-        hm = _key(rules.mid_horizon)
-        r_m = _rate(numbers.get("general", {}).get(hm))
-        mid_key = "fast_mid_yes" if q.holds else "fast_mid_no"
-        mid = "" if r_m is None or hm == hb else text(mid_key, lang, r=pct(r_m), h=hm)
-        if q.holds:
-            key = "fast_yes_after" if qualifiers["high"].holds else "fast_yes"
-            sentence = text(key, lang, r=pct(r_b), h=hb, mid=mid)
-        else:
-            sentence = text(
-                "fast_no", lang, r=pct(r_b), h=hb, b=pct(benchmark.rate), bench=bench, mid=mid
-            )
-    out.append({"key": "fast", "qualifier": "fast", "holds": q.holds, "text": sentence})
+        return text("fast_missing", lang, h=hb)
+    holds = qualifiers["fast"].holds
+    hm = horizon_key(rules.mid_horizon)
+    r_m = cell_rate(general.get(hm))
+    mid_key = "fast_mid_yes" if holds else "fast_mid_no"
+    mid = "" if r_m is None or hm == hb else text(mid_key, lang, r=_percent(r_m, lang), h=hm)
+    if holds:
+        key = "fast_yes_after" if qualifiers["high"].holds else "fast_yes"
+        return text(key, lang, r=_percent(r_b, lang), h=hb, mid=mid)
+    return text(
+        "fast_no",
+        lang,
+        r=_percent(r_b, lang),
+        h=hb,
+        b=_percent(benchmark.rate, lang),
+        bench=benchmark.label(lang),
+        mid=mid,
+    )
 
-    # how serious
-    q = qualifiers["serious"]
+
+def _how_serious(
+    qualifiers: dict[str, Qualifier], numbers: dict, rules: QualifierRules, lang: str
+) -> str:
+    """How serious: the rates of the listed criteria at the serious horizon."""
     by_type = numbers.get("by_type", {})
     items = []
     for c in rules.listed_criteria:
-        r = _rate(by_type.get(c))
+        r = cell_rate(by_type.get(c))
         if r is None:
             continue
-        key = f"item_{c}" if f"item_{c}" in _known_items() else "item_other"
-        items.append(text(key, lang, r=pct(r), name=c.replace("_", " ")))
+        key = f"item_{c}" if f"item_{c}" in _ITEMS else "item_other"
+        items.append(text(key, lang, r=_percent(r, lang), name=c.replace("_", " ")))
     if not items:
-        sentence = text("serious_missing", lang)
+        return text("serious_missing", lang)
+    listed = _listed(items, lang)
+    if lang == "en":  # "28% reoffend with a property offence, 25% with ..."
+        number, rest = listed.split(" ", 1)
+        listed = f"{number} reoffend {rest}"
+    if qualifiers["serious"].holds:
+        after = qualifiers["high"].holds or qualifiers["fast"].holds
+        key = "serious_yes_after" if after else "serious_yes"
     else:
-        listed = (
-            items[0]
-            if len(items) == 1
-            else (", ".join(items[:-1]) + f" {text('and', lang)} " + items[-1])
-        )
-        if lang == "en":  # "28% reoffend with a property offence, 25% with ..."
-            number, rest = listed.split(" ", 1)
-            listed = f"{number} reoffend {rest}"
-        hs = _key(rules.serious_horizon)
-        if q.holds:
-            after = qualifiers["high"].holds or qualifiers["fast"].holds
-            key = "serious_yes_after" if after else "serious_yes"
-        else:
-            key = "serious_no"
-        sentence = text(key, lang, h=hs, items=listed)
-    out.append({"key": "serious", "qualifier": "serious", "holds": q.holds, "text": sentence})
+        key = "serious_no"
+    return text(key, lang, h=horizon_key(rules.serious_horizon), items=listed)
 
-    # how young
-    q = qualifiers["young"]
+
+def _how_young(
+    qualifiers: dict[str, Qualifier], numbers: dict, rules: QualifierRules, lang: str
+) -> str:
+    """How young: the share under the age cut among recidivists, against all offenders."""
     age = numbers.get("age", {})
     s_rec = age.get("share_under_cut_recidivists", {}).get("value")
     s_off = age.get("share_under_cut_offenders", {}).get("value")
     if s_rec is None:
-        sentence = text("young_missing", lang)
-    elif q.holds:
-        sentence = text("young_yes", lang, r=pct(s_rec), cut=rules.age_cut)
-    elif s_off is None:
-        sentence = text("young_missing", lang)
-    else:
-        sentence = text("young_no", lang, r=pct(s_rec), cut=rules.age_cut, b=pct(s_off))
-    out.append({"key": "young", "qualifier": "young", "holds": q.holds, "text": sentence})
-    return out
+        return text("young_missing", lang)
+    if qualifiers["young"].holds:
+        return text("young_yes", lang, r=_percent(s_rec, lang), cut=rules.age_cut)
+    if s_off is None:
+        return text("young_missing", lang)
+    return text(
+        "young_no", lang, r=_percent(s_rec, lang), cut=rules.age_cut, b=_percent(s_off, lang)
+    )
 
 
-def _known_items() -> set[str]:
-    from recidive.report.i18n import CATALOGUES
-
-    return {k for k in CATALOGUES["nl"] if k.startswith("item_")}
+#: The criteria with a sentence item of their own in the catalogue.
+_ITEMS = frozenset(k for k in CATALOGUES[defaults.LANG] if k.startswith("item_"))

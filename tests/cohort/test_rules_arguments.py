@@ -71,15 +71,3 @@ def test_to_dict_is_plain_values():
     d = CohortRules(cutoff_date="2022-12-31").to_dict()
     assert d["cutoff_date"] == "2022-12-31" and d["criteria"][0] == "general"
     assert set(d) == {f.name for f in dataclasses.fields(CohortRules)}
-
-
-@pytest.mark.parametrize("lang", ["en", "nl"])
-def test_describe(lang):
-    lines = CohortRules(registration_lag_days=90, remove_detention_time=True).describe(lang)
-    assert len(lines) == 7 and all(isinstance(x, str) and x for x in lines)
-    assert any("90" in x for x in lines)
-
-
-def test_describe_unknown_language():
-    with pytest.raises(ArgumentError, match="lang must be 'en' or 'nl'"):
-        CohortRules().describe("de")

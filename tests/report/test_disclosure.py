@@ -10,9 +10,12 @@ import pytest
 
 import recidive as rc
 from recidive.errors import SmallCellWarning
+from recidive.report.content import compute_content
 from recidive.report.disclosure import (
     protect_partition,
+    safe_curve,
     share_is_disclosive,
+    suppress_at_risk,
     suppress_counts,
     suppress_rate_table,
 )
@@ -92,6 +95,44 @@ def test_share_rule():
 
 
 # -- on a small registry ------------------------------------------------------------------
+def test_safe_curve_stops_where_few_remain_at_risk():
+    km = pd.DataFrame(
+        {
+            "time": [700, 100, 300, 500],
+            "n_at_risk": [3, 40, 12, 10],
+            "survival": [0.5, 0.9, 0.8, 0.7],
+        }
+    )
+    out = safe_curve(km, 10)
+    assert out["time"].tolist() == [100, 300, 500]
+    assert safe_curve(km, 1)["time"].tolist() == [100, 300, 500, 700]
+
+
+def test_numbers_at_risk_under_the_threshold_are_hidden():
+    at_risk = pd.DataFrame({"years": [0, 1, 2, 3], "n_at_risk": [45, 12, 9, 0]})
+    out = suppress_at_risk(at_risk, 10)
+    assert out["n_at_risk"].tolist()[:2] == [45, 12] and out["n_at_risk"].iloc[3] == 0
+    assert np.isnan(out["n_at_risk"].iloc[2]) and out["fewer_than"].iloc[2] == 10
+    assert out["fewer_than"].isna().tolist() == [True, True, False, True]
+    assert at_risk["n_at_risk"].tolist() == [45, 12, 9, 0]  # a copy, the input unchanged
+    assert suppress_at_risk(at_risk, 1)["n_at_risk"].tolist() == [45, 12, 9, 0]
+
+
+def test_the_report_draws_only_safe_curves(tiny_cohort):
+    with pytest.warns(SmallCellWarning):
+        content = compute_content(tiny_cohort, min_cell=MIN_CELL)
+    for curve in content.curves.values():
+        assert len(curve) and (curve["n_at_risk"] >= MIN_CELL).all()
+    # numbers at risk under figure 1: persons still followed at each whole year
+    days = tiny_cohort.survival_frame("general")["days"]
+    for _, row in content.at_risk.iterrows():
+        followed = int((days >= row["years"] * 365.25).sum())
+        if 0 < followed < MIN_CELL:
+            assert np.isnan(row["n_at_risk"]) and row["fewer_than"] == MIN_CELL
+        else:
+            assert row["n_at_risk"] == followed and np.isnan(row["fewer_than"])
+
+
 def section_with(cohort, min_cell):
     with pytest.warns(SmallCellWarning, match="suppressed by disclosure control") as record:
         section = rc.report.recidivism_section(cohort, min_cell=min_cell)

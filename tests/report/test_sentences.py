@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from recidive.report.sentences import (
-    Benchmark,
-    QualifierRules,
-    evaluate_qualifiers,
-    headline,
-    key_sentences,
-)
+from recidive.report.qualifiers import Benchmark, QualifierRules, evaluate_qualifiers
+from recidive.report.sentences import headline, key_sentences
 
 
 def rate(r, lo=None, hi=None):
