@@ -69,7 +69,7 @@ import pandas as pd
 from recidive import schema
 from recidive._arguments import check_date
 from recidive._scratch import ScratchDir, check_workers_share
-from recidive.cohort import Cohort, _cutoff, build_cohort
+from recidive.cohort import Cohort, build_cohort, resolve_cutoff
 from recidive.errors import ArgumentError, RecidiveError, ValidationError
 from recidive.estimation._dask import (
     each_partition,
@@ -353,7 +353,7 @@ def build_dask_cohort(registry: DaskRegistry, rules: CohortRules | None = None) 
     rules = CohortRules() if rules is None else rules
     if not isinstance(rules, CohortRules):
         raise ArgumentError(f"rules must be a recidive.CohortRules, not {type(rules).__name__}")
-    cutoff = _cutoff(registry, rules)
+    cutoff = resolve_cutoff(registry, rules)
     if pd.isna(cutoff):
         raise ValidationError("persons", None, "has no dates", fix="check the tables")
     # the cut-off a bucket's Registry carries so that build_cohort finds `cutoff`

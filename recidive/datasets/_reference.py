@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from recidive.datasets._model import ModelParameters, sample_tables
+from recidive.datasets._model import ModelParameters
 from recidive.datasets._parameters import REFERENCE_PARAMETERS
+from recidive.datasets._sampler import sample_tables
 from recidive.errors import ArgumentError
 from recidive.registry import Registry
 
