@@ -53,8 +53,9 @@ _JSON_CATEGORY = {
     "human_trafficking": "mensenhandel",
 }
 
-#: Starting values of step 2 (three baseline rates per year, beta_age).
-_START = (0.2, 0.1, 0.05, -0.8)
+#: Starting values of step 2: the baseline rates per year (one per piece), and beta_age.
+_START_RATES = (0.2, 0.1, 0.05)
+_START_BETA_AGE = -0.8
 #: Starting values of step 1 (age_scale) and step 3 (each calibrated category share).
 _START_AGE_SCALE = 6.0
 _START_SHARE = 0.3
@@ -86,8 +87,8 @@ def _initial(**fixed: object) -> ModelParameters:
     shares = {c: _START_SHARE for c in _JSON_CATEGORY} | FIXED_CATEGORY_SHARES
     return ModelParameters(
         age_scale=_START_AGE_SCALE,
-        baseline_rates=_START[:3],
-        beta_age=_START[3],
+        baseline_rates=_START_RATES,
+        beta_age=_START_BETA_AGE,
         category_share=shares,
         **fixed,
     )
@@ -132,9 +133,12 @@ def calibrate(targets: dict[str, float] | None = None, **fixed: object) -> Model
     # 2. the counted-reoffence process
     horizons = sorted({*GENERAL_HORIZONS_YEARS, RECIDIVIST_HORIZON_YEARS})
 
+    n_rates = len(_START_RATES)
+
     def unpack(v: np.ndarray) -> ModelParameters:
-        rates = tuple(float(x) for x in np.exp(np.clip(v[:3], *_LOG_RATE_CLIP)))
-        return dataclasses.replace(params, baseline_rates=rates, beta_age=float(v[3]))
+        """Parameters from the unknowns: log baseline rates, then beta_age."""
+        rates = tuple(float(x) for x in np.exp(np.clip(v[:n_rates], *_LOG_RATE_CLIP)))
+        return dataclasses.replace(params, baseline_rates=rates, beta_age=float(v[n_rates]))
 
     def gaps(v: np.ndarray) -> np.ndarray:
         p = unpack(v)
@@ -144,7 +148,7 @@ def calibrate(targets: dict[str, float] | None = None, **fixed: object) -> Model
         general = [f[h]["all"] - tg[f"general_{h}y"] for h in GENERAL_HORIZONS_YEARS]
         return np.array([*general, share - tg["share_recidivists_under_23"]])
 
-    v0 = np.array([*np.log(_START[:3]), _START[3]])
+    v0 = np.array([*np.log(_START_RATES), _START_BETA_AGE])
     sol = optimize.root(gaps, v0, method="hybr", options={"xtol": _ROOT_XTOL})
     if not sol.success or np.max(np.abs(gaps(sol.x))) > _MAX_GAP:
         raise RuntimeError(f"calibration of the reoffence process failed: {sol.message}")

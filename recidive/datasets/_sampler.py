@@ -31,16 +31,19 @@ from recidive.schema import (
 
 
 def _gamma_mean(rng: np.random.Generator, shape: float, mean: float, size: int) -> np.ndarray:
+    """Gamma draws given by shape and mean."""
     return rng.gamma(shape, mean / shape, size)
 
 
 def _choice(rng: np.random.Generator, shares: dict[str, float], size: int) -> np.ndarray:
+    """Codes drawn with the given shares (normalised)."""
     keys = list(shares)
     p = np.array([shares[k] for k in keys], dtype=float)
     return np.asarray(keys, dtype=object)[rng.choice(len(keys), size=size, p=p / p.sum())]
 
 
 def _days(x: np.ndarray) -> np.ndarray:
+    """Whole days as timedeltas, to add to dates."""
     return x.astype("timedelta64[D]")
 
 
@@ -70,6 +73,7 @@ class _IndexCases:
 
     @property
     def n(self) -> int:
+        """The number of persons."""
         return self.disposal.size
 
 
