@@ -32,7 +32,7 @@ def shown(value: Any) -> str:
     Examples
     --------
     >>> shown(np.int64(4)), shown("x" * 100)[-5:], shown([np.float64(2.5)])
-    ('4', "xx'…", '[2.5]')
+    ('4', 'xxxx…', '[2.5]')
     """
     if isinstance(value, np.generic):
         value = value.item()
