@@ -69,7 +69,7 @@ import pandas as pd
 from recidive import schema
 from recidive._arguments import check_date
 from recidive._scratch import ScratchDir, check_workers_share
-from recidive.cohort import Cohort, _cutoff, build_cohort
+from recidive.cohort import Cohort, build_cohort, resolve_cutoff
 from recidive.errors import ArgumentError, RecidiveError, ValidationError
 from recidive.estimation._dask import (
     each_partition,
@@ -82,8 +82,8 @@ from recidive.estimation._dask import (
 from recidive.registry import Registry, _reason
 from recidive.rules import CohortRules
 from recidive.validation import (
-    _check_structure,
-    _normalise,
+    check_structure,
+    normalise_table,
     validate_tables,
 )
 
@@ -195,7 +195,7 @@ class DaskRegistry:
         ):
             raise ArgumentError(f"npartitions must be a whole number >= 1, not {npartitions!r}")
         for name, table in self._raw.items():  # missing columns etc., as in memory
-            _check_structure(_plain(table._meta), _SPECS[name], allow_empty=True)
+            check_structure(_plain(table._meta), _SPECS[name], allow_empty=True)
         surveys = dask.compute(
             {name: each_partition(table, _survey, name) for name, table in self._raw.items()}
         )[0]
@@ -203,7 +203,7 @@ class DaskRegistry:
         self.n_rows = {name: sum(s["rows"] for s in surveys[name]) for name in surveys}
         for name in ("persons", "cases"):
             if self.n_rows[name] == 0:  # the gateway's own message
-                _check_structure(_plain(self._raw[name]._meta), _SPECS[name])
+                check_structure(_plain(self._raw[name]._meta), _SPECS[name])
         every = [s for name in surveys for s in surveys[name]]
         self._int_ids = {
             "person_id": all(s["int_ids"].get("person_id", True) for s in every),
@@ -353,7 +353,7 @@ def build_dask_cohort(registry: DaskRegistry, rules: CohortRules | None = None) 
     rules = CohortRules() if rules is None else rules
     if not isinstance(rules, CohortRules):
         raise ArgumentError(f"rules must be a recidive.CohortRules, not {type(rules).__name__}")
-    cutoff = _cutoff(registry, rules)
+    cutoff = resolve_cutoff(registry, rules)
     if pd.isna(cutoff):
         raise ValidationError("persons", None, "has no dates", fix="check the tables")
     # the cut-off a bucket's Registry carries so that build_cohort finds `cutoff`
@@ -451,7 +451,7 @@ def _survey(part: pd.DataFrame, name: str) -> dict:
 def _survey_slice(rows: pd.DataFrame, name: str) -> dict:
     spec = _SPECS[name]
     try:
-        frame = _normalise(_check_structure(_plain(rows), spec, allow_empty=True), spec)
+        frame = normalise_table(check_structure(_plain(rows), spec, allow_empty=True), spec)
     except ValidationError as err:
         return {"error": _record(err)}
     dates = [frame[c].max() for c in spec.date_columns if c != "birth_date"]
@@ -537,7 +537,7 @@ def _with_dtypes(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
 
 def _normalise_part(part: pd.DataFrame, name: str, int_ids: dict) -> pd.DataFrame:
     spec = _SPECS[name]
-    frame = _normalise(_check_structure(_plain(part), spec, allow_empty=True), spec)
+    frame = normalise_table(check_structure(_plain(part), spec, allow_empty=True), spec)
     for column in _ID_COLUMNS[name]:
         frame[column] = _as_id(frame[column], int_ids[column])
     return frame
