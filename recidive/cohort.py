@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from recidive import schema
+from recidive import _engines, schema
 from recidive.errors import ArgumentError
 from recidive.registry import Registry
 from recidive.rules import CohortRules
@@ -158,17 +158,17 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     Parameters
     ----------
     registry : Registry or DaskRegistry
-        Validated registry tables. A :class:`recidive.cohort_dask.DaskRegistry` (tables
+        Validated registry tables. A :class:`recidive.dask.DaskRegistry` (tables
         as Dask DataFrames or Parquet datasets) gives a
-        :class:`recidive.cohort_dask.DaskCohort` with the same rows, attrition and rates,
-        built partition by partition (see :mod:`recidive.cohort_dask`).
+        :class:`recidive.dask.DaskCohort` with the same rows, attrition and rates,
+        built partition by partition (see :mod:`recidive.dask.cohort`).
     rules : CohortRules, optional
         The policy; ``CohortRules()`` (the Dutch standard) when omitted.
 
     Returns
     -------
     Cohort
-        (a :class:`recidive.cohort_dask.DaskCohort` for a ``DaskRegistry``)
+        (a :class:`recidive.dask.DaskCohort` for a ``DaskRegistry``)
 
     Raises
     ------
@@ -197,16 +197,14 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
       cases   offence_before_start           1
       cases      offence_after_end           0
     """
-    if type(registry).__name__ == "DaskRegistry":
-        from recidive.cohort_dask import build_dask_cohort
-
-        return build_dask_cohort(registry, rules)
+    if _engines.is_distributed(registry):
+        return _engines.implementation("build_cohort")(registry, rules)
     rules = CohortRules() if rules is None else rules
     if not isinstance(registry, Registry):
         raise ArgumentError(f"registry must be a recidive.Registry, not {type(registry).__name__}")
     if not isinstance(rules, CohortRules):
         raise ArgumentError(f"rules must be a recidive.CohortRules, not {type(rules).__name__}")
-    cutoff = _cutoff(registry, rules)
+    cutoff = data_cutoff(registry, rules)
     persons, cases, detentions = registry._persons, registry._cases, registry._detentions
     attrition: list[tuple] = []
 
@@ -421,7 +419,13 @@ def _person_frame(persons, rules, start, end, reason, followup, keep) -> pd.Data
     return out
 
 
-def _cutoff(registry: Registry, rules: CohortRules) -> pd.Timestamp:
+def data_cutoff(registry, rules: CohortRules) -> pd.Timestamp:
+    """The cut-off a cohort of ``registry`` is built with.
+
+    The rules' ``cutoff_date`` (never later than the registry's own), else the registry's
+    ``cutoff_date``, else its latest date. ``registry`` is a :class:`Registry` or anything
+    with its ``cutoff_date`` and ``latest_date`` (a Dask registry).
+    """
     own = registry.cutoff_date
     if rules.cutoff_date is None:
         return own if own is not None else registry.latest_date

@@ -19,8 +19,8 @@ from dask_cluster import local_client
 
 from recidive.errors import ArgumentError
 from recidive.estimation.competing_risks import cumulative_incidence, cumulative_incidence_by
-from recidive.estimation.kaplan_meier import kaplan_meier, kaplan_meier_by
 from recidive.estimation.horizon_rates import survival_rates
+from recidive.estimation.kaplan_meier import kaplan_meier, kaplan_meier_by
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")

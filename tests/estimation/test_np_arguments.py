@@ -6,9 +6,9 @@ import pytest
 
 from recidive.errors import ArgumentError
 from recidive.estimation.competing_risks import cumulative_incidence
+from recidive.estimation.horizon_rates import survival_rates
 from recidive.estimation.kaplan_meier import KaplanMeier, kaplan_meier
 from recidive.estimation.logrank import logrank_test
-from recidive.estimation.horizon_rates import survival_rates
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
+from recidive.estimation.horizon_rates import survival_rates
 from recidive.estimation.kaplan_meier import kaplan_meier
 from recidive.estimation.logrank import logrank_test
-from recidive.estimation.horizon_rates import survival_rates
 from recidive.estimation.risk_table import risk_table
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from recidive.estimation.competing_risks import cumulative_incidence
-from recidive.estimation.kaplan_meier import KaplanMeier, kaplan_meier
 from recidive.estimation.horizon_rates import survival_rates
+from recidive.estimation.kaplan_meier import KaplanMeier, kaplan_meier
 
 from ._reference import DATA_DIR
 
