@@ -67,6 +67,8 @@ LARGE_PARTITION = 10_000
 CONTINUOUS_SHARE = 0.8
 #: Collapsed rows of the merges are combined this many at a time.
 MERGE_EVERY = 2
+#: The collapse route is taken when the collapsed rows are at most this share of the rows.
+MAX_COLLAPSED_SHARE = 1 / 2
 _SUMMED = ("n_all", "n_pos", "w_total", "n_events", "xw", "xev", "xcount")
 
 
@@ -77,13 +79,19 @@ def first_pass(ddf, spec: Spec, collapse: bool = True):
     collapses nothing (the Newton route).
     """
     dask, _ = import_dask()
-    max_rows = collapse_budget(4 + len(spec.design.covariates)) if collapse else 0
+    n_columns = len((STRATUM, TIME, EVENT, WEIGHT)) + len(spec.design.covariates)
+    max_rows = collapse_budget(n_columns) if collapse else 0
     # merged two at a time, so that a merge holds at most 2 * max_rows collapsed rows
     results = each_partition(ddf, leaf, spec, max_rows)
     return dask.compute(
         tree_reduce([r[0] for r in results], merge_summaries),
         tree_reduce([r[1] for r in results], merge_collapsed, MERGE_EVERY, max_rows=max_rows),
     )
+
+
+def collapse_pays(collapsed: pd.DataFrame | None, summary: dict) -> bool:
+    """Whether the collapsed rows are few enough to fit in memory instead of the rows."""
+    return collapsed is not None and len(collapsed) <= MAX_COLLAPSED_SHARE * summary["n_pos"]
 
 
 def collapse_budget(n_columns: int) -> int:

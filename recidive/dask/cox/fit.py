@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 from recidive import _engines, defaults
 from recidive.dask._plumbing import as_dask_frame
-from recidive.dask.cox.collapse import check_summary, collapsed_frame, first_pass
+from recidive.dask.cox.collapse import check_summary, collapse_pays, collapsed_frame, first_pass
 from recidive.dask.cox.newton import build_grid, iterate, robust_variance
 from recidive.dask.cox.spec import WEIGHT, Spec, design_of, slice_rows, strata_map
 from recidive.dask.levels import global_levels
@@ -72,7 +72,7 @@ def fit_cox_dask(
     check_summary(summary, design, categorical_dtype, event)
     mapping, strata_levels = strata_map(spec, summary["codes"])
     n_rows = summary["n_pos"] if weights else summary["n_all"]
-    if collapsed is not None and len(collapsed) <= summary["n_pos"] // 2:
+    if collapse_pays(collapsed, summary):
         results = fit_cox(
             collapsed_frame(collapsed, spec), duration, event, covariates,
             strata=strata_cols or None, weights=WEIGHT, robust=robust,

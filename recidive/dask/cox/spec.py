@@ -35,6 +35,7 @@ MIN_SLICE_ROWS = 1024
 #: Column names of the collapsed rows (stratum, time, event, then covariates and weight).
 STRATUM, TIME, EVENT = "__recidive_stratum__", "__recidive_time__", "__recidive_event__"
 WEIGHT = "__recidive_weight__"
+_FLOAT_BYTES = np.dtype(np.float64).itemsize
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Spec:
 
 def slice_rows(n_columns: int) -> int:
     """Rows per slice: :data:`SLICE_BYTES` of float64 model matrix, at least :data:`MIN_SLICE_ROWS`."""
-    return max(MIN_SLICE_ROWS, SLICE_BYTES // (8 * max(n_columns, 1)))
+    return max(MIN_SLICE_ROWS, SLICE_BYTES // (_FLOAT_BYTES * max(n_columns, 1)))
 
 
 def design_of(ddf, covariates: list[str], reference_levels) -> tuple[Design, set]:
