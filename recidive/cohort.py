@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from recidive import schema
+from recidive import _engines, schema
 from recidive.errors import ArgumentError
 from recidive.registry import Registry
 from recidive.rules import CohortRules
@@ -159,17 +159,17 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     Parameters
     ----------
     registry : Registry or DaskRegistry
-        Validated registry tables. A :class:`recidive.cohort_dask.DaskRegistry` (tables
+        Validated registry tables. A :class:`recidive.dask.DaskRegistry` (tables
         as Dask DataFrames or Parquet datasets) gives a
-        :class:`recidive.cohort_dask.DaskCohort` with the same rows, attrition and rates,
-        built partition by partition (see :mod:`recidive.cohort_dask`).
+        :class:`recidive.dask.DaskCohort` with the same rows, attrition and rates,
+        built partition by partition (see :mod:`recidive.dask.cohort`).
     rules : CohortRules, optional
         The policy; ``CohortRules()`` (the Dutch standard) when omitted.
 
     Returns
     -------
     Cohort
-        (a :class:`recidive.cohort_dask.DaskCohort` for a ``DaskRegistry``)
+        (a :class:`recidive.dask.DaskCohort` for a ``DaskRegistry``)
 
     Raises
     ------
@@ -198,10 +198,8 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
       cases   offence_before_start           1
       cases      offence_after_end           0
     """
-    if type(registry).__name__ == "DaskRegistry":
-        from recidive.cohort_dask import build_dask_cohort
-
-        return build_dask_cohort(registry, rules)
+    if _engines.is_distributed(registry):
+        return _engines.implementation("build_cohort")(registry, rules)
     rules = CohortRules() if rules is None else rules
     if not isinstance(registry, Registry):
         raise ArgumentError(f"registry must be a recidive.Registry, not {type(registry).__name__}")

@@ -4,7 +4,7 @@ All strata come from one risk-table pass over the rows (for integer days a
 single ``np.bincount`` over (event, stratum, day) cell codes); the overall rows
 pool the strata's risk tables, not the rows. The frame may be a pandas or Dask
 DataFrame or a Parquet path: Dask data are reduced to the same risk table
-partition by partition (:mod:`recidive.estimation._dask`), and the rates are
+partition by partition (:mod:`recidive.dask.risk_table`), and the rates are
 computed from it by the same code.
 """
 
@@ -207,7 +207,7 @@ def survival_rates(
         One row per person (or per person and criterion). A Dask DataFrame,
         or the path of a Parquet file or dataset directory (read with Dask),
         gives the same numbers as in memory: each partition is reduced to a
-        risk table and the tables are summed (see :mod:`recidive.estimation._dask`).
+        risk table and the tables are summed (see :mod:`recidive.dask.risk_table`).
         Needs ``pip install 'recidive[dask]'``.
     duration, event : str
         Columns of follow-up time (in ``time_unit``) and the 0/1 event flag.
