@@ -321,7 +321,7 @@ def mean_cumulative_function_by(
     stop: str,
     event: str,
     id: str,
-    by: Sequence[str] | str,
+    by: Sequence[str] | str | None,
     entry: str | None = None,
     weights: str | None = None,
     conf_type: str = defaults.MCF_CONF_TYPE,
@@ -341,8 +341,8 @@ def mean_cumulative_function_by(
         One row per interval at risk.
     stop, event, id : str
         Columns of the stop time, the 0/1 event flag and the person.
-    by : str or list of str
-        Grouping columns.
+    by : str, list of str or None
+        Grouping columns; ``None`` (or ``[]``) gives one curve, labelled ``"all"``.
     entry, weights : str, optional
         Columns of the entry time (default 0) and of frequency weights.
     conf_type, conf_level, time_unit
@@ -366,10 +366,10 @@ def mean_cumulative_function_by(
     conf_type, conf_level = check_mcf_conf(conf_type, conf_level)
     if time_unit is not None:
         check_time_unit(time_unit)
-    by = [by] if isinstance(by, str) else list(by)
+    by = [by] if isinstance(by, str) else list(by or ())
     optional = [c for c in (entry, weights) if c is not None]
     check_columns(frame, [stop, event, id, *by, *optional], "mean_cumulative_function_by")
-    codes, labels = stratum_codes([frame[c] for c in by], len(frame))
+    codes, labels = stratum_codes([frame[c] for c in by] if by else None, len(frame))
     rows = check_person_rows(
         frame[stop],
         frame[event],

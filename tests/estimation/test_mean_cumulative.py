@@ -318,6 +318,12 @@ def test_by_with_a_group_that_changes_over_follow_up():
     assert test.to_frame()["n"].tolist() == [2.0, 3.0]
 
 
+def test_by_none_gives_the_overall_curve(cgd):
+    curves = rc.mean_cumulative_function_by(cgd, "stop", "event", "id", None, entry="start")
+    assert list(curves) == ["all"]
+    _assert_curve(curves["all"], REF["mcf"]["cgd"]["curve"], "by=None")
+
+
 def test_by_several_columns_gives_tuple_labels(intervals):
     curves = rc.mean_cumulative_function_by(
         intervals, "stop", "event", "id", by=["stratum", "factor3"], entry="start",
