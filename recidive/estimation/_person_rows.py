@@ -82,6 +82,7 @@ class PersonRows:
 
 
 def check_length(values, name: str, n: int) -> None:
+    """Check that ``values`` has one value per row (``n``, the length of ``stop``)."""
     try:
         size = len(values)
     except TypeError:
@@ -95,7 +96,7 @@ def _first(values: np.ndarray, k: int = 5) -> str:
     return ", ".join(shown(v) for v in values[:k].tolist()) + more
 
 
-def _id_keys(ids, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _id_keys(ids) -> tuple[np.ndarray, np.ndarray]:
     """Integer sort keys of the ids, and the id values to name in messages."""
     if isinstance(ids, pd.Series | pd.Index):
         values = ids.to_numpy()
@@ -232,7 +233,7 @@ def check_person_rows(stop, event, id, entry=None, weights=None, groups=None) ->
         t_entry, t_stop = t_entry.astype(np.float64), t_stop.astype(np.float64)
     _check_intervals(t_entry, t_stop)
     w = check_weights(weights, n)
-    key, ids = _id_keys(id, n)
+    key, ids = _id_keys(id)
     order, key, t_stop = _person_order(key, t_stop)
     if order is not None:
         t_entry, e = t_entry[order], e[order]

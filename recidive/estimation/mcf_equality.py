@@ -38,7 +38,7 @@ import pandas as pd
 from scipy.special import chdtrc
 
 from recidive._version import __version__
-from recidive.estimation._input import check_groups
+from recidive.estimation._input import check_groups, check_time
 from recidive.estimation._mcf_sums import TimeGrid, at_risk, time_grid
 from recidive.estimation._person_rows import PersonRows, check_length, check_person_rows
 
@@ -179,7 +179,7 @@ def mcf_equality_test(stop, event, id, groups, entry=None, weights=None) -> MCFT
     >>> r.df, round(r.statistic, 4)
     (1, 1.7778)
     """
-    n = np.shape(stop)[0] if np.ndim(stop) else 1
+    n = check_time(stop, "stop").shape[0]  # groups are coded before the rows are sorted
     check_length(groups, "groups", n)
     codes, labels = check_groups(groups, n)
     rows = check_person_rows(stop, event, id, entry, weights, groups=codes)
