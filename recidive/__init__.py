@@ -17,6 +17,7 @@ from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
 from recidive.cohort_rates import age_profile, recidivism_rates
 from recidive.errors import (
+    AliasedCovariateWarning,
     ArgumentError,
     ConvergenceWarning,
     InsufficientFollowUpWarning,
@@ -45,6 +46,7 @@ from recidive.registry import Registry
 from recidive.rules import CohortRules
 
 __all__ = [
+    "AliasedCovariateWarning",
     "ArgumentError",
     "CIFResult",
     "Cohort",

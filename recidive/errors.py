@@ -78,3 +78,8 @@ class InsufficientFollowUpWarning(RecidiveWarning):
 
 class ConvergenceWarning(RecidiveWarning):
     """An iterative fit stopped without meeting its convergence criterion, or is unstable."""
+
+
+class AliasedCovariateWarning(RecidiveWarning):
+    """A covariate is aliased (constant within every stratum, or a linear combination of
+    other covariates): its coefficient is NaN, as R's NA, and the model is fitted without it."""

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from recidive.errors import ArgumentError
+from recidive.estimation._entries import check_entry_before_exit
 
 # rows (positions) and bad values a message shows
 _ROWS_SHOWN = 5
@@ -100,6 +101,26 @@ def check_time(time, name: str = "time") -> np.ndarray:
     if arr.dtype.kind == "u":
         arr = arr.astype(np.int64)
     return arr
+
+
+def check_entry(
+    entry, time: np.ndarray, exit_name: str = "time"
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Check entry times (left truncation) against checked exit times ``time``.
+
+    ``None`` means every row is at risk from time 0. Entries are finite, >= 0, one per
+    row and strictly before the row's exit (a row is at risk on ``(entry, time]``).
+    Returns the entries and the exit times, both float64 when one of them is not integer.
+    """
+    if entry is None:
+        return None, time
+    e = _as_numeric(entry, "entry")
+    _check_length(e, time.shape[0], "entry", exit_name)
+    e = check_time(e, "entry")
+    if e.dtype.kind != time.dtype.kind:
+        e, time = e.astype(np.float64), time.astype(np.float64)
+    check_entry_before_exit(e, time, exit_name)
+    return e, time
 
 
 def check_event(event, n: int, name: str = "event") -> np.ndarray:

@@ -17,24 +17,33 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from recidive import defaults
+from recidive import _engines, defaults
 from recidive._arguments import check_conf
 from recidive._version import __version__
 from recidive.errors import ArgumentError
+from recidive.estimation._aj_entry import aj_std_err, influence_terms, row_sums
 from recidive.estimation._confint import conf_int
 from recidive.estimation._input import (
     check_cause,
+    check_columns,
+    check_entry,
     check_groups,
     check_time,
     check_times_requested,
     check_weights,
 )
-from recidive.estimation.kaplan_meier import INSUFFICIENT, OK
+from recidive.estimation.kaplan_meier import (
+    INSUFFICIENT,
+    OK,
+    risk_set_at,
+    stratum_entries,
+)
 from recidive.estimation.risk_table import (
     RiskTable,
     build_risk_table,
     competing_kind,
     frame_risk_table,
+    stratum_codes,
 )
 
 COLUMNS = ("time", "n_at_risk", "n_events", "cif", "std_err", "ci_lower", "ci_upper")
@@ -108,12 +117,14 @@ class CIFResult:
     conf_level: float
     weighted: bool = False
     version: str = __version__
+    _entries: tuple | None = field(default=None, repr=False)
 
     @property
     def metadata(self) -> dict[str, Any]:
         """What a report needs to describe the estimate."""
         return {
             "estimator": "aalen_johansen",
+            "delayed_entry": self._entries is not None,
             "cause": self.cause,
             "n": self.n,
             "n_events": self.n_events,
@@ -133,6 +144,9 @@ class CIFResult:
     def at(self, times) -> pd.DataFrame:
         """Values at given (sorted) times, plus ``status``; NaN past the last observed time.
 
+        ``n_at_risk`` is the risk set at ``t`` (with delayed entry: ``entry < t <=
+        time``; R's ``summary(times=)`` reports the next exit time's count instead).
+
         Examples
         --------
         >>> r = cumulative_incidence([1, 2, 3, 4], [1, 2, 0, 1])
@@ -148,7 +162,7 @@ class CIFResult:
         prev = np.concatenate([[-1], idx[:-1]])
         out = {
             "time": t,
-            "n_at_risk": np.append(col["n_at_risk"], 0.0)[np.searchsorted(time, t, side="left")],
+            "n_at_risk": risk_set_at(time, col["n_exits"], self._entries, t),
             "n_events": cum_d[idx + 1] - cum_d[prev + 1],
         }
         lo0, hi0 = conf_int(np.zeros(1), np.zeros(1), self.conf_type, self.conf_level)
@@ -175,6 +189,8 @@ def cumulative_incidence(
     weights=None,
     conf_type: str = defaults.CIF_CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
+    *,
+    entry=None,
 ) -> CIFResult:
     """Aalen-Johansen cumulative incidence of one cause, equal to R ``survfit``.
 
@@ -191,6 +207,10 @@ def cumulative_incidence(
     conf_type : {"log", "log-log", "plain"}
         CI transform (R's default for multi-state curves is ``"log"``).
     conf_level : float
+    entry : array-like, optional (keyword only)
+        Entry times (delayed entry): a row is at risk at ``t`` when ``entry < t <=
+        time``, as R ``survfit(Surv(entry, time, cause) ~ 1, id = id)`` with one row
+        per id. The IJ standard errors then need one more pass over the rows.
 
     Returns
     -------
@@ -201,20 +221,73 @@ def cumulative_incidence(
     >>> r = cumulative_incidence([1, 2, 3, 4], [1, 2, 0, 1])
     >>> r.to_frame()["cif"].tolist()
     [0.25, 0.25, 0.25, 0.75]
+    >>> cumulative_incidence([1, 2, 3, 4], [1, 2, 0, 1], entry=[0, 0, 0, 2.5]).to_frame()[
+    ...     "n_at_risk"].tolist()
+    [3.0, 2.0, 2.0, 1.0]
     """
     conf_type, conf_level = check_conf(conf_type, conf_level)
     t = check_time(time)
     cs = check_cause(cause, t.shape[0])
     w = check_weights(weights, t.shape[0])
-    table = build_risk_table(
-        t,
-        competing_kind(cs, cause_of_interest),
-        w,
-        np.zeros(t.shape[0], dtype=np.int64),
-        pd.Index(["all"]),
-        (1, 2),
-    )
-    return cif_from_table(table, 0, cause_of_interest, conf_type, conf_level)
+    e, t = check_entry(entry, t)
+    kind = competing_kind(cs, cause_of_interest)
+    codes = np.zeros(t.shape[0], dtype=np.int64)
+    table = build_risk_table(t, kind, w, codes, pd.Index(["all"]), (1, 2), e)
+    std_err = None if e is None else entry_std_errs(table, codes, e, t, kind, w)[0]
+    return cif_from_table(table, 0, cause_of_interest, conf_type, conf_level, std_err)
+
+
+def entry_std_errs(
+    table: RiskTable,
+    codes: np.ndarray,
+    entry: np.ndarray,
+    time: np.ndarray,
+    kind: np.ndarray,
+    weights: np.ndarray | None,
+) -> list[np.ndarray | None]:
+    """IJ standard errors of each stratum's cumulative incidence with delayed entry.
+
+    One pass over the rows (see :mod:`recidive.estimation._aj_entry`): ``codes`` are the
+    rows' strata in ``table``, ``kind`` 0 censored, 1 the cause of interest, 2 another;
+    None for a stratum without rows. The pieces, :func:`entry_terms` (from the table)
+    and :func:`entry_row_sums` (additive over rows), let a partitioned data set add the
+    row sums of its parts.
+    """
+    terms = entry_terms(table)
+    sums = entry_row_sums(table, terms, codes, entry, time, kind, weights)
+    return [None if s is None else aj_std_err(t, s) for t, s in zip(terms, sums, strict=True)]
+
+
+def entry_terms(table: RiskTable) -> list[dict | None]:
+    """The influence terms of each stratum of a risk table with causes ``(1, 2)``."""
+    out: list[dict | None] = []
+    for k in range(table.n_strata):
+        grid = table.rows(k)
+        events = table.n_events[grid]
+        out.append(
+            influence_terms(table.n_at_risk[grid], events[:, 0], events.sum(axis=1))
+            if grid.stop > grid.start
+            else None
+        )
+    return out
+
+
+def entry_row_sums(table, terms, codes, entry, time, kind, weights) -> list[dict | None]:
+    """The per-row variance sums of each stratum (None: no rows there); additive over rows."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(table.n_strata + 1))
+    out: list[dict | None] = []
+    for k in range(table.n_strata):
+        rows = order[bounds[k] : bounds[k + 1]]
+        if rows.size == 0 or terms[k] is None:
+            out.append(None)
+            continue
+        times = table.time[table.rows(k)]
+        first = np.searchsorted(times, entry[rows], side="right")
+        last = np.searchsorted(times, time[rows])
+        w = None if weights is None else weights[rows]
+        out.append(row_sums(terms[k], first, last, kind[rows], w))
+    return out
 
 
 def cif_from_table(
@@ -223,16 +296,26 @@ def cif_from_table(
     cause_of_interest: int = 1,
     conf_type: str = defaults.CIF_CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
+    std_err: np.ndarray | None = None,
 ) -> CIFResult:
     """Cumulative incidence of one stratum of a risk table with causes ``(1, 2)``.
 
     Cause 1 of the table is the cause of interest, cause 2 any other cause
-    (see :func:`~recidive.estimation.risk_table.competing_kind`).
+    (see :func:`~recidive.estimation.risk_table.competing_kind`). A table with
+    delayed entry needs the IJ standard errors from the rows (``std_err``, see
+    :func:`entry_std_errs`); without, they come from the table.
     """
     rows = table.rows(stratum)
     n = table.n_at_risk[rows]
     d_k, d_other = table.n_events[rows, 0], table.n_events[rows, 1]
     cif, se = aalen_johansen(n, d_k, d_k + d_other, table.n_censored[rows])
+    if table.entries is not None:
+        if std_err is None:
+            raise ArgumentError(
+                "the standard errors of a cumulative incidence with delayed entry need "
+                "the rows (entry_std_errs), not only the risk table"
+            )
+        se = std_err
     with np.errstate(divide="ignore", invalid="ignore"):
         se_log = np.where(se == 0, 0.0, se / cif)
     lower, upper = conf_int(cif, se_log, conf_type, conf_level)
@@ -244,16 +327,18 @@ def cif_from_table(
         "std_err": se,
         "ci_lower": lower,
         "ci_upper": upper,
+        "n_exits": d_k + d_other + table.n_censored[rows],
     }
     return CIFResult(
         columns,
         cause=int(cause_of_interest),
-        n=float(n[0]) if n.size else 0.0,
+        n=float(table.n()[stratum]),
         n_events=float(d_k.sum()),
         n_competing=float(d_other.sum()),
         conf_type=conf_type,
         conf_level=conf_level,
         weighted=table.weighted,
+        _entries=stratum_entries(table, stratum),
     )
 
 
@@ -266,6 +351,8 @@ def cumulative_incidence_by(
     weights: str | None = None,
     conf_type: str = defaults.CIF_CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
+    *,
+    entry: str | None = None,
 ) -> dict[Any, CIFResult]:
     """Cumulative incidence per stratum of a pandas or Dask DataFrame or a Parquet path.
 
@@ -283,6 +370,8 @@ def cumulative_incidence_by(
         Stratifying columns.
     cause_of_interest, weights, conf_type, conf_level
         As for :func:`cumulative_incidence`; ``weights`` is a column name.
+    entry : str, optional (keyword only)
+        Column of entry times (delayed entry): at risk on ``(entry, duration]``.
 
     Returns
     -------
@@ -299,13 +388,44 @@ def cumulative_incidence_by(
     """
     conf_type, conf_level = check_conf(conf_type, conf_level)
     by = [by] if isinstance(by, str) else list(by)
+    what = "cumulative_incidence_by"
     table = frame_risk_table(
-        frame, duration, cause, by, weights, int(cause_of_interest), "cumulative_incidence_by"
-    ).drop_empty()
+        frame, duration, cause, by, weights, int(cause_of_interest), what, entry=entry
+    )
+    std_errs: list = [None] * table.n_strata
+    if entry is not None:
+        if _engines.is_distributed(frame):
+            std_errs = _engines.implementation("aj_entry_std_errs")(
+                frame, table, duration, cause, by, weights, int(cause_of_interest), entry
+            )
+        else:
+            std_errs = _frame_entry_std_errs(
+                frame, table, duration, cause, by, weights, int(cause_of_interest), entry
+            )
+    used = table.n() > 0
+    std_errs = [se for se, u in zip(std_errs, used, strict=True) if u]
+    table = table.drop_empty()
     return {
-        label: cif_from_table(table, k, cause_of_interest, conf_type, conf_level)
+        label: cif_from_table(table, k, cause_of_interest, conf_type, conf_level, std_errs[k])
         for k, label in enumerate(table.strata)
     }
+
+
+def _frame_entry_std_errs(frame, table, duration, cause, by, weights, cause_of_interest, entry):
+    """:func:`entry_std_errs` of a pandas frame whose risk table is ``table`` (all strata)."""
+    rows = frame_entry_rows(frame, duration, cause, by, weights, cause_of_interest, entry)
+    return entry_std_errs(table, *rows)
+
+
+def frame_entry_rows(frame, duration, cause, by, weights, cause_of_interest, entry):
+    """Checked ``codes, entry, time, kind, weights`` of a frame's rows (strata: full product)."""
+    check_columns(frame, [duration, cause, entry, *by], "cumulative_incidence_by")
+    t = check_time(frame[duration], duration)
+    e, t = check_entry(frame[entry], t, duration)
+    kind = competing_kind(check_cause(frame[cause], t.shape[0], cause), cause_of_interest)
+    w = check_weights(frame[weights] if isinstance(weights, str) else weights, t.shape[0])
+    codes, _ = stratum_codes([frame[c] for c in by] if by else None, t.shape[0], compress=False)
+    return codes, e, t, kind, w
 
 
 @dataclass(frozen=True)

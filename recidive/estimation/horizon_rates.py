@@ -123,7 +123,7 @@ def _rates(
         factor_rows = 1.0 - d / n
         term_rows = np.where(d > 0, d / (n * (n - d)), 0.0)
     shape = (n_strata, t.size)
-    idx, left = np.empty(shape, dtype=np.int64), np.empty(shape, dtype=np.int64)
+    idx = np.empty(shape, dtype=np.int64)
     past = np.empty(shape, dtype=bool)
     surv_at, var_at, cum_d_at = np.empty(shape), np.empty(shape), np.empty(shape)
     block = max(1, block_cells // longest)
@@ -144,7 +144,6 @@ def _rates(
         for k in range(lo, hi):
             time = table.time[edges[k] : edges[k + 1]]
             idx[k] = np.searchsorted(time, t, side="right") - 1
-            left[k] = np.searchsorted(time, t, side="left")
             past[k] = t > time[-1] if time.size else True
         safe = np.maximum(idx[lo:hi], 0)
         block_rows = np.arange(hi - lo)[:, None]
@@ -156,9 +155,7 @@ def _rates(
     with np.errstate(invalid="ignore"):
         std_err = surv_at * se_log
     lower, upper = conf_int(surv_at, se_log, conf_type, conf_level)
-    at_risk_rows = np.append(n, 0.0)
-    inside = left < sizes[:, None]
-    at_risk = np.where(inside, at_risk_rows[np.where(inside, edges[:-1, None] + left, -1)], 0.0)
+    at_risk = table.at_risk_at(t)
 
     def value(x: np.ndarray, start: float) -> np.ndarray:
         return np.where(past, np.nan, np.where(before, start, x)).ravel()
@@ -198,6 +195,7 @@ def survival_rates(
     weights: str | Sequence[float] | None = None,
     overall: bool = True,
     within: Sequence[str] | None = None,
+    entry: str | None = None,
 ) -> RateTable:
     """Kaplan-Meier rates 1 - S(t) at horizons (years), per stratum and overall.
 
@@ -230,13 +228,18 @@ def survival_rates(
         within each of their levels. For a long frame of several criteria use
         ``within=["criterion"]`` to get per-criterion results without a
         cross-criterion ``"all"`` row. They come first in the output.
+    entry : str, optional
+        Column of entry times (delayed entry, left truncation, in ``time_unit``):
+        a row is at risk at ``t`` when ``entry < t <= duration``, as R
+        ``survfit(Surv(entry, duration, event) ~ ...)``.
 
     Returns
     -------
     RateTable
         A horizon past the last observed time of a stratum gives NaN and
         status ``insufficient_follow_up``. ``n_events`` counts events up to the
-        horizon; ``n_at_risk`` counts time >= horizon.
+        horizon; ``n_at_risk`` is the risk set at the horizon (time >= horizon,
+        and with ``entry``, entry < horizon).
 
     Examples
     --------
@@ -257,7 +260,9 @@ def survival_rates(
     columns = within + by
     h_years = check_horizons(horizons)
 
-    table = frame_risk_table(frame, duration, event, columns, weights, what="survival_rates")
+    table = frame_risk_table(
+        frame, duration, event, columns, weights, what="survival_rates", entry=entry
+    )
     return rate_table(
         table.drop_empty(), by, within, h_years, time_unit, conf_type, conf_level, overall
     )

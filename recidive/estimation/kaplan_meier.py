@@ -17,7 +17,7 @@ from recidive import defaults
 from recidive._arguments import check_conf, check_time_unit
 from recidive._version import __version__
 from recidive.estimation._confint import conf_int
-from recidive.estimation._input import check_time_event, check_times_requested
+from recidive.estimation._input import check_entry, check_time_event, check_times_requested
 from recidive.estimation.risk_table import RiskTable, build_risk_table, frame_risk_table
 
 COLUMNS: tuple[str, ...] = (
@@ -79,19 +79,40 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float = _QUANTILE_TOL) -
     return float((x[i1] + x[i2]) / 2)
 
 
-def values_at(columns: dict, t: np.ndarray, interval_counts: bool = True) -> dict:
+def risk_set_at(
+    time: np.ndarray, n_exits: np.ndarray, entries: tuple | None, t: np.ndarray
+) -> np.ndarray:
+    """The (weighted) risk set at times ``t``: rows with ``entry < t <= time``.
+
+    ``time`` and ``n_exits`` are a curve's distinct exit times and the weight leaving at
+    each; ``entries`` the curve's ``(entry times, weights)``, sorted, or None.
+    """
+    after = np.append(np.cumsum(n_exits[::-1])[::-1], 0.0)
+    at_risk = after[np.searchsorted(time, t, side="left")]
+    if entries is not None:
+        entry_time, entry_weight = entries
+        entering = np.append(np.cumsum(entry_weight[::-1])[::-1], 0.0)
+        at_risk = at_risk - entering[np.searchsorted(entry_time, t, side="left")]
+    return at_risk
+
+
+def values_at(
+    columns: dict, t: np.ndarray, interval_counts: bool = True, entries: tuple | None = None
+) -> dict:
     """Curve values at sorted times ``t`` (the work behind :meth:`KMResult.at`).
 
     With ``interval_counts`` events and censored are counted in (previous t,
     t]; otherwise cumulatively up to t. ``past`` flags t beyond the last
-    observed time, where estimates are NaN.
+    observed time, where estimates are NaN. ``n_at_risk`` is the risk set at
+    ``t`` (see :func:`risk_set_at`; ``entries`` as there).
     """
     time = columns["time"]
     idx = np.searchsorted(time, t, side="right") - 1
     past = t > time[-1] if time.size else np.ones(t.shape, dtype=bool)
     cum_d = np.concatenate([[0.0], np.cumsum(columns["n_events"])])
     cum_c = np.concatenate([[0.0], np.cumsum(columns["n_censored"])])
-    at_risk = np.append(columns["n_at_risk"], 0.0)[np.searchsorted(time, t, side="left")]
+    exits = columns["n_events"] + columns["n_censored"]
+    at_risk = risk_set_at(time, exits, entries, t)
     prev = np.concatenate([[-1], idx[:-1]]) if interval_counts else np.full(t.shape, -1)
     out = {
         "time": t,
@@ -136,6 +157,7 @@ class KMResult:
     time_unit: str | None = None
     weighted: bool = False
     version: str = __version__
+    _entries: tuple | None = field(default=None, repr=False)
 
     @property
     def time(self) -> np.ndarray:
@@ -159,6 +181,7 @@ class KMResult:
             "variance": "greenwood",
             "time_unit": self.time_unit,
             "weighted": self.weighted,
+            "delayed_entry": self._entries is not None,
             "version": self.version,
         }
 
@@ -170,11 +193,17 @@ class KMResult:
     def at(self, times) -> pd.DataFrame:
         """Values at given times, as R ``summary(survfit, times=)``.
 
-        ``n_at_risk`` counts subjects with time >= t; ``n_events`` and
+        ``n_at_risk`` is the risk set at ``t``: the rows with time >= t (with
+        delayed entry, the rows with ``entry < t <= time``); ``n_events`` and
         ``n_censored`` count those in (previous requested time, t]. Times
         beyond the last observed time get NaN estimates and status
         ``insufficient_follow_up`` (never the last value carried forward).
         Rows come in increasing time.
+
+        With delayed entry, R's ``summary(fit, times=)`` reports as ``n.risk``
+        at a time that is not an exit time the risk set of the next exit time,
+        which differs from the risk set at ``t`` when rows enter in between; at
+        exit times, and without entry, both are the same.
 
         Examples
         --------
@@ -182,7 +211,7 @@ class KMResult:
         >>> km.at([2, 6])[["time", "survival", "status"]].values.tolist()
         [[2.0, 0.5, 'ok'], [6.0, nan, 'insufficient_follow_up']]
         """
-        out = values_at(self._columns, np.sort(check_times_requested(times)))
+        out = values_at(self._columns, np.sort(check_times_requested(times)), True, self._entries)
         out["status"] = np.where(out.pop("past"), INSUFFICIENT, OK)
         return pd.DataFrame(out)
 
@@ -235,6 +264,7 @@ def km_from_table(
         check_time_unit(time_unit)
     rows = table.rows(stratum)
     n, d = table.n_at_risk[rows], table.events()[rows]
+    entries = stratum_entries(table, stratum)
     surv, var_log = product_limit(n, d)
     se_log, se = survival_std_err(surv, var_log)
     lower, upper = conf_int(surv, se_log, conf_type, conf_level)
@@ -252,13 +282,23 @@ def km_from_table(
         arr.setflags(write=False)
     return KMResult(
         columns,
-        n=float(n[0]) if n.size else 0.0,
+        n=float(table.n()[stratum]),
         n_events=float(d.sum()),
         conf_type=conf_type,
         conf_level=conf_level,
         time_unit=time_unit,
         weighted=table.weighted,
+        _entries=entries,
     )
+
+
+def stratum_entries(table: RiskTable, stratum: int) -> tuple | None:
+    """The entry times and weights of one stratum of a risk table (read-only), or None."""
+    if table.entries is None:
+        return None
+    e = table.entries
+    lo, hi = np.searchsorted(e.stratum, [stratum, stratum + 1])
+    return e.time[lo:hi], e.weight[lo:hi]
 
 
 def kaplan_meier(
@@ -268,13 +308,15 @@ def kaplan_meier(
     conf_type: str = defaults.CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
     time_unit: str | None = None,
+    *,
+    entry=None,
 ) -> KMResult:
     """Kaplan-Meier estimate of the survival function, equal to R ``survfit``.
 
     Parameters
     ----------
     time : array-like
-        Non-negative follow-up times.
+        Non-negative follow-up (exit) times.
     event : array-like
         1 = event, 0 = censored.
     weights : array-like, optional
@@ -286,6 +328,12 @@ def kaplan_meier(
         Confidence level, in (0, 1).
     time_unit : str, optional
         Unit of ``time``, kept as metadata.
+    entry : array-like, optional (keyword only)
+        Entry times (delayed entry, left truncation), each before its row's
+        ``time``: a row is at risk at ``t`` when ``entry < t <= time``, as R
+        ``survfit(Surv(entry, time, event) ~ 1)``. Rows of one person's
+        contiguous (entry, time] intervals give the curve of the person's whole
+        follow-up; gaps between them are time not at risk.
 
     Returns
     -------
@@ -298,10 +346,19 @@ def kaplan_meier(
     [0.8, 0.6, 0.3, 0.3]
     >>> km.median_
     12.0
+
+    With delayed entry the third person joins the risk set after day 6:
+
+    >>> km = kaplan_meier([5, 8, 12], [1, 1, 0], entry=[0, 0, 6])
+    >>> km.to_frame()[["time", "n_at_risk", "survival"]].values.tolist()
+    [[5.0, 2.0, 0.5], [8.0, 2.0, 0.25], [12.0, 1.0, 0.25]]
     """
     conf_type, conf_level = check_conf(conf_type, conf_level)
     t, e, w = check_time_event(time, event, weights)
-    table = build_risk_table(t, e, w, np.zeros(t.shape[0], dtype=np.int64), pd.Index(["all"]), (1,))
+    entry, t = check_entry(entry, t)
+    table = build_risk_table(
+        t, e, w, np.zeros(t.shape[0], dtype=np.int64), pd.Index(["all"]), (1,), entry
+    )
     return km_from_table(table, 0, conf_type, conf_level, time_unit)
 
 
@@ -314,6 +371,8 @@ def kaplan_meier_by(
     conf_type: str = defaults.CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
     time_unit: str | None = None,
+    *,
+    entry: str | None = None,
 ) -> dict[Any, KMResult]:
     """Kaplan-Meier curves per stratum of a pandas or Dask DataFrame or a Parquet path.
 
@@ -336,6 +395,8 @@ def kaplan_meier_by(
         Column of frequency weights.
     conf_type, conf_level, time_unit
         As for :func:`kaplan_meier`.
+    entry : str, optional (keyword only)
+        Column of entry times (delayed entry): at risk on ``(entry, duration]``.
 
     Returns
     -------
@@ -355,7 +416,7 @@ def kaplan_meier_by(
     conf_type, conf_level = check_conf(conf_type, conf_level)
     by = [by] if isinstance(by, str) else list(by)
     table = frame_risk_table(
-        frame, duration, event, by, weights, what="kaplan_meier_by"
+        frame, duration, event, by, weights, what="kaplan_meier_by", entry=entry
     ).drop_empty()
     return {
         label: km_from_table(table, k, conf_type, conf_level, time_unit)
@@ -383,10 +444,10 @@ class KaplanMeier:
         self.conf_level = conf_level
         self.time_unit = time_unit
 
-    def fit(self, time, event, weights=None) -> KaplanMeier:
+    def fit(self, time, event, weights=None, *, entry=None) -> KaplanMeier:
         """Fit the curve; the result is in ``result_``."""
         self.result_ = kaplan_meier(
-            time, event, weights, self.conf_type, self.conf_level, self.time_unit
+            time, event, weights, self.conf_type, self.conf_level, self.time_unit, entry=entry
         )
         return self
 

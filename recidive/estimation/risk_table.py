@@ -22,9 +22,11 @@ import pandas as pd
 
 from recidive import _engines
 from recidive.errors import ArgumentError
+from recidive.estimation._entries import Entries, count_entries, weight_at_or_after
 from recidive.estimation._input import (
     check_cause,
     check_columns,
+    check_entry,
     check_event,
     check_time,
     check_weights,
@@ -58,6 +60,11 @@ class RiskTable:
         The cause codes of the columns of ``n_events``.
     weighted : bool
         Whether frequency weights were given.
+    entries : Entries or None
+        With delayed entry (left truncation), the weight entering the risk set per
+        (stratum, entry time); a row is at risk at ``t`` when ``entry < t <= time``, so
+        ``n_at_risk`` is the weight leaving at or after ``t`` minus the weight entering
+        at or after ``t``. ``None``: every row is at risk from time 0.
 
     Examples
     --------
@@ -74,6 +81,7 @@ class RiskTable:
     n_censored: np.ndarray
     causes: tuple[int, ...] = (1,)
     weighted: bool = False
+    entries: Entries | None = None
     n_at_risk: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -87,6 +95,11 @@ class RiskTable:
         at_risk = np.empty_like(total)
         for lo, hi in self._bounds():
             at_risk[lo:hi] = np.cumsum(total[lo:hi][::-1])[::-1]
+        if self.entries is not None and len(self.entries):
+            e = self.entries
+            at_risk -= weight_at_or_after(
+                e.stratum, e.time, e.weight, self.n_strata, self.stratum, self.time
+            )
         at_risk.setflags(write=False)
         object.__setattr__(self, "n_at_risk", at_risk)
 
@@ -113,6 +126,23 @@ class RiskTable:
         """(Weighted) events of any cause per row."""
         return self.n_events.sum(axis=1)
 
+    def at_risk_at(self, times) -> np.ndarray:
+        """The (weighted) risk set at each of ``times`` in every stratum: shape (strata, times).
+
+        The rows with ``entry < t <= time``: the weight leaving at or after ``t`` minus
+        the weight entering at or after ``t`` (without entries, the rows with
+        ``time >= t``). At a time of the table this is ``n_at_risk``.
+        """
+        t = np.asarray(times, dtype=float)
+        q_stratum = np.repeat(np.arange(self.n_strata), t.size)
+        q_time = np.tile(t, self.n_strata)
+        total = self.n_events.sum(axis=1) + self.n_censored
+        out = weight_at_or_after(self.stratum, self.time, total, self.n_strata, q_stratum, q_time)
+        if self.entries is not None and len(self.entries):
+            e = self.entries
+            out -= weight_at_or_after(e.stratum, e.time, e.weight, self.n_strata, q_stratum, q_time)
+        return out.reshape(self.n_strata, t.size)
+
     def pool(self, key: np.ndarray | None = None, labels: pd.Index | None = None) -> RiskTable:
         """Pool strata: stratum ``k`` goes into new stratum ``key[k]``.
 
@@ -132,6 +162,7 @@ class RiskTable:
             self.n_censored,
             self.causes,
             self.weighted,
+            None if self.entries is None else self.entries.recode(key),
         )
 
     def drop_empty(self) -> RiskTable:
@@ -140,6 +171,9 @@ class RiskTable:
         if used.all():
             return self
         lookup = np.cumsum(used) - 1
+        entries = self.entries
+        if entries is not None:
+            entries = entries.recode(np.where(used, lookup, -1))
         return RiskTable(
             self.strata[used],
             lookup[self.stratum],
@@ -148,6 +182,7 @@ class RiskTable:
             self.n_censored,
             self.causes,
             self.weighted,
+            entries,
         )
 
     def __add__(self, other: RiskTable) -> RiskTable:
@@ -166,11 +201,16 @@ class RiskTable:
             except TypeError:
                 pass
         parts = []
+        entries = None
         for rt in (self, other):
             events = np.zeros((rt.time.shape[0], len(causes)))
             for j, c in enumerate(rt.causes):
                 events[:, causes.index(c)] = rt.n_events[:, j]
-            parts.append((labels.get_indexer(rt.strata)[rt.stratum], events))
+            key = labels.get_indexer(rt.strata)
+            parts.append((key[rt.stratum], events))
+            if rt.entries is not None:
+                moved = rt.entries.recode(key)
+                entries = moved if entries is None else entries + moved
         return _aggregate(
             labels,
             np.concatenate([parts[0][0], parts[1][0]]),
@@ -179,6 +219,7 @@ class RiskTable:
             np.concatenate([self.n_censored, other.n_censored]),
             causes,
             self.weighted or other.weighted,
+            entries,
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -206,7 +247,9 @@ class RiskTable:
         return self.to_frame()._repr_html_()
 
 
-def _aggregate(labels, stratum, time, n_events, n_censored, causes, weighted) -> RiskTable:
+def _aggregate(
+    labels, stratum, time, n_events, n_censored, causes, weighted, entries=None
+) -> RiskTable:
     """Sum rows with equal (stratum, time) and drop rows with zero weight."""
     if not weighted and time.dtype.kind == "i" and time.size:
         # Unweighted counts are integers, so any order of summation is exact:
@@ -223,7 +266,7 @@ def _aggregate(labels, stratum, time, n_events, n_censored, causes, weighted) ->
             rows = np.flatnonzero(ev.sum(axis=1) + ce > 0)
             return RiskTable(
                 labels, rows // n_times, rows % n_times + t_min, ev[rows], ce[rows],
-                tuple(causes), weighted,
+                tuple(causes), weighted, entries,
             )  # fmt: skip
     order = np.lexsort((time, stratum))
     s, t = stratum[order], time[order]
@@ -234,8 +277,9 @@ def _aggregate(labels, stratum, time, n_events, n_censored, causes, weighted) ->
     ce = np.add.reduceat(n_censored[order], starts) if starts.size else n_censored[:0]
     keep = (ev.sum(axis=1) + ce) > 0
     return RiskTable(
-        labels, s[starts][keep], t[starts][keep], ev[keep], ce[keep], tuple(causes), weighted
-    )
+        labels, s[starts][keep], t[starts][keep], ev[keep], ce[keep], tuple(causes), weighted,
+        entries,
+    )  # fmt: skip
 
 
 def stratum_codes(strata, n: int, compress: bool = True) -> tuple[np.ndarray, pd.Index]:
@@ -340,13 +384,16 @@ def build_risk_table(
     stratum: np.ndarray,
     labels: pd.Index,
     causes: tuple[int, ...] | None = None,
+    entry: np.ndarray | None = None,
 ) -> RiskTable:
     """Build a risk table from checked arrays (internal; see :func:`risk_table`).
 
     ``stratum`` holds codes ``0 .. len(labels) - 1`` in any integer type (the
-    narrower, the faster); the arrays are not modified.
+    narrower, the faster); ``entry`` (checked, optional) the entry times; the
+    arrays are not modified.
     """
     n_strata = len(labels)
+    entries = None if entry is None else count_entries(entry, weights, stratum, n_strata)
     if causes is None:
         causes = tuple(int(c) for c in np.unique(cause) if c > 0) or (1,)
     n_kinds = len(causes) + 1
@@ -399,6 +446,7 @@ def build_risk_table(
             counts[0, rows],
             causes,
             weights is not None,
+            entries,
         )
     code = (stratum.astype(np.int64) * n_times + t_idx) * n_kinds + kind
     cell, inverse = np.unique(code, return_inverse=True)
@@ -412,11 +460,12 @@ def build_risk_table(
     row_times = rows % n_times
     row_times = row_times + t_min if grid_times is None else grid_times[row_times]
     return RiskTable(
-        labels, rows // n_times, row_times, table[:, 1:], table[:, 0], causes, weights is not None
-    )
+        labels, rows // n_times, row_times, table[:, 1:], table[:, 0], causes, weights is not None,
+        entries,
+    )  # fmt: skip
 
 
-def risk_table(time, event_or_cause, weights=None, strata=None) -> RiskTable:
+def risk_table(time, event_or_cause, weights=None, strata=None, entry=None) -> RiskTable:
     """Count at risk, events by cause and censored per stratum and distinct time.
 
     Parameters
@@ -429,6 +478,9 @@ def risk_table(time, event_or_cause, weights=None, strata=None) -> RiskTable:
         Non-negative frequency weights; rows with weight 0 are dropped.
     strata : array-like or DataFrame, optional
         Stratum labels, one column or several.
+    entry : array-like, optional
+        Entry times (delayed entry, left truncation): a row is at risk at ``t`` when
+        ``entry < t <= time``, as R ``Surv(entry, time, event)``.
 
     Returns
     -------
@@ -439,13 +491,16 @@ def risk_table(time, event_or_cause, weights=None, strata=None) -> RiskTable:
     >>> rt = risk_table([2, 2, 5, 7], [1, 2, 0, 1], strata=["a", "a", "b", "b"])
     >>> rt.to_frame()["n_at_risk"].tolist()
     [2.0, 2.0, 1.0]
+    >>> risk_table([2, 4, 5], [1, 0, 1], entry=[0, 2, 3]).to_frame()["n_at_risk"].tolist()
+    [1.0, 2.0, 1.0]
     """
     t = check_time(time)
     n = t.shape[0]
     cause = check_cause(event_or_cause, n, "event_or_cause")
     w = check_weights(weights, n)
+    e, t = check_entry(entry, t)
     codes, labels = stratum_codes(strata, n)
-    return build_risk_table(t, cause, w, codes, labels)
+    return build_risk_table(t, cause, w, codes, labels, entry=e)
 
 
 def competing_kind(cause: np.ndarray, cause_of_interest: int) -> np.ndarray:
@@ -463,6 +518,7 @@ def frame_risk_table(
     weights=None,
     cause_of_interest: int | None = None,
     what: str = "risk_table",
+    entry: str | None = None,
 ) -> RiskTable:
     """Risk table of a survival frame stratified by the full product of the ``by`` levels.
 
@@ -471,16 +527,20 @@ def frame_risk_table(
     wing (:func:`recidive.dask.risk_table.dask_risk_table`), which calls this
     function on each partition. ``event`` is a 0/1 flag, or with
     ``cause_of_interest`` a cause code (the table then has causes ``(1, 2)``:
-    the cause of interest and any other). Strata may be empty; callers drop them.
+    the cause of interest and any other). ``entry`` names a column of entry times
+    (delayed entry: at risk on ``(entry, duration]``). Strata may be empty; callers
+    drop them.
     """
     by = list(by)
     if _engines.is_distributed(frame):
         return _engines.implementation("frame_risk_table")(
-            frame, duration, event, by, weights, cause_of_interest, what
+            frame, duration, event, by, weights, cause_of_interest, what, entry=entry
         )
     wcol = [weights] if isinstance(weights, str) else []
-    check_columns(frame, [duration, event, *by, *wcol], what)
+    ecol = [] if entry is None else [entry]
+    check_columns(frame, [duration, event, *by, *wcol, *ecol], what)
     t = check_time(frame[duration], duration)
+    e, t = check_entry(None if entry is None else frame[entry], t, duration)
     n = t.shape[0]
     if cause_of_interest is None:
         kind, causes = check_event(frame[event], n, event), (1,)
@@ -491,4 +551,4 @@ def frame_risk_table(
         )
     w = check_weights(frame[weights] if wcol else weights, n)
     codes, labels = stratum_codes([frame[c] for c in by] if by else None, n, compress=False)
-    return build_risk_table(t, kind, w, codes, labels, causes)
+    return build_risk_table(t, kind, w, codes, labels, causes, e)

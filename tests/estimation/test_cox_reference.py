@@ -75,8 +75,9 @@ def test_rossi_matches_r(rossi, rossi_ref, ties):
     r = dict(r, coef=[r["coef"][c] for c in ROSSI_COLS], se=[r["se"][c] for c in ROSSI_COLS])
     _check_fit(cox.results_, r)
     s = cox.summary
-    assert list(s.columns) == ["covariate", "coef", "std_err", "hazard_ratio", "ci_lower",
-                               "ci_upper", "z", "p_value"]  # fmt: skip
+    assert list(s.columns) == ["covariate", "coef", "std_err", "naive_std_err", "hazard_ratio",
+                               "ci_lower", "ci_upper", "z", "p_value"]  # fmt: skip
+    np.testing.assert_array_equal(s["naive_std_err"], s["std_err"])  # not robust
     np.testing.assert_allclose(s["p_value"], [rossi_ref[ties]["p"][c] for c in ROSSI_COLS],
                                rtol=1e-7)  # fmt: skip
     np.testing.assert_allclose(s["z"], [rossi_ref[ties]["z"][c] for c in ROSSI_COLS], atol=1e-7)

@@ -230,7 +230,10 @@ def direct_score_test(df: pd.DataFrame, weights: bool) -> tuple[float, int]:
     if df_ < 1:
         return 0.0, 0
     sub = u[keep][1:]
-    return float(sub @ np.linalg.pinv(variance[np.ix_(keep, keep)][1:, 1:]) @ sub), df_
+    vv = variance[np.ix_(keep, keep)][1:, 1:]
+    if np.abs(vv).max() <= 1e-12:  # no person-level variation: u is 0 too (O = E), and the
+        return 0.0, df_  # g-inverse of rounding noise would be noise; the package gives 0
+    return float(sub @ np.linalg.pinv(vv) @ sub), df_
 
 
 @SETTINGS

@@ -32,6 +32,7 @@ from recidive.dask._plumbing import (
     tree_reduce,
 )
 from recidive.dask.cox.spec import (
+    ENTRY,
     EVENT,
     MIN_SLICE_ROWS,
     STRATUM,
@@ -43,6 +44,7 @@ from recidive.dask.cox.spec import (
     model_rows,
 )
 from recidive.errors import ArgumentError
+from recidive.estimation.cox._columns import checked_entry, checked_outcome
 from recidive.estimation.cox._design import (
     Design,
     constant_error,
@@ -50,7 +52,6 @@ from recidive.estimation.cox._design import (
     empty_levels_error,
     no_events_error,
 )
-from recidive.estimation.cox.model import checked_outcome
 
 #: Largest number of collapsed rows fitted in memory (about 100 bytes per row and
 #: covariate on the driver); more, or more than half the rows, and the Newton route is used.
@@ -121,7 +122,8 @@ def leaf(part: pd.DataFrame, spec: Spec, max_rows: int):
     """
     release_arrow_memory()  # what reading the partition left
     # the errors count the partition's rows
-    checked_outcome(part, spec.duration, spec.event, spec.weights, spec.ties)
+    time, _, _ = checked_outcome(part, spec.duration, spec.event, spec.weights, spec.ties)
+    checked_entry(part, spec.entry, spec.duration, time)
     summaries, collapsed, seen = [], None, 0
     collapsing = max_rows >= 1
     size = (
@@ -199,6 +201,8 @@ def collapsed_frame(collapsed: pd.DataFrame, spec: Spec) -> pd.DataFrame:
         columns = {c: v.to_numpy() for c, v in columns.items()}
     columns[spec.duration] = collapsed[TIME].to_numpy()
     columns[spec.event] = collapsed[EVENT].to_numpy().astype(np.int8)
+    if spec.entry is not None:
+        columns[spec.entry] = collapsed[ENTRY].to_numpy()
     for cov in design.covariates:
         values = collapsed[cov].to_numpy()
         if cov in design.levels:
@@ -214,7 +218,7 @@ def _slice_summary(rows: pd.DataFrame, spec: Spec, collapsing: bool):
 
     The frame is None when not ``collapsing`` or when a covariate looks continuous.
     """
-    time, status, w, code, x = model_rows(rows, spec)
+    time, status, w, code, x, entry = model_rows(rows, spec)
     n, p = x.shape
     pos = w > 0
     dead = status & pos
@@ -243,6 +247,8 @@ def _slice_summary(rows: pd.DataFrame, spec: Spec, collapsing: bool):
     ):
         return summary, None  # a continuous covariate: no groupby
     frame = pd.DataFrame({STRATUM: code, TIME: time, EVENT: status, **codes})
+    if entry is not None:
+        frame[ENTRY] = entry
     frame[WEIGHT] = w
     return summary, frame if pos.all() else frame[pos]
 

@@ -11,6 +11,13 @@ Newton route (:mod:`recidive.dask.cox.newton`), one pass over the partitions per
 of the partial likelihood; concordance, ``cox_zph`` and predictions then need the rows and
 are not available (a clear :class:`~recidive.errors.ArgumentError` says so).
 
+Counting-process rows (``entry``) take either route: the collapse merges rows that also
+agree on their entry, the Newton route takes each row out of the risk sets up to its entry.
+A ``cluster`` always takes the Newton route, since rows are never merged across clusters;
+its robust variance needs each cluster's rows in one partition (persons co-located, as the
+Dask cohort writes them), which is checked. Aliased covariates are found and left out on
+both routes, as in memory.
+
 Registered as the Dask implementation of :func:`~recidive.estimation.cox.fit_cox`, which
 dispatches here for a Dask DataFrame or a Parquet path.
 """
@@ -20,13 +27,24 @@ from __future__ import annotations
 import dataclasses
 from types import MappingProxyType
 
+import numpy as np
+
 from recidive import _engines, defaults
 from recidive.dask._plumbing import as_dask_frame
 from recidive.dask.cox.collapse import check_summary, collapse_pays, collapsed_frame, first_pass
-from recidive.dask.cox.newton import build_grid, iterate, robust_variance
+from recidive.dask.cox.newton import (
+    build_grid,
+    evaluator,
+    iterate,
+    keep_columns,
+    robust_score_statistic,
+    robust_variance,
+)
 from recidive.dask.cox.spec import WEIGHT, Spec, design_of, slice_rows, strata_map
 from recidive.dask.levels import global_levels
 from recidive.errors import ArgumentError
+from recidive.estimation.cox._aliased import singular_columns, warn_aliased
+from recidive.estimation.cox._columns import robust_setting
 from recidive.estimation.cox._design import as_list
 from recidive.estimation.cox.model import assemble_results, fit_cox, warn_convergence
 from recidive.estimation.cox.results import CoxResults
@@ -48,27 +66,37 @@ def fit_cox_dask(
     tol: float = 1e-9,
     *,
     collapse: bool = True,
+    entry: str | None = None,
+    cluster: str | None = None,
 ) -> CoxResults:
     """:func:`~recidive.estimation.cox.fit_cox` of a Dask DataFrame or a Parquet path.
 
     ``collapse=False`` takes the Newton route whatever the data (for tests and benchmarks).
+    Counting-process rows (``entry``) take either route; a ``cluster`` takes the Newton
+    route (rows are never merged across clusters), and each cluster's rows must be in one
+    partition.
     """
     if weights is not None and not isinstance(weights, str):
         raise ArgumentError(
             "fit_cox: with a Dask DataFrame or a Parquet path, pass weights as a column name"
         )
+    for name, value in (("entry", entry), ("cluster", cluster)):
+        if value is not None and not isinstance(value, str):
+            raise ArgumentError(f"{name} must be a column name, got {type(value).__name__}")
+    robust = robust_setting(robust, entry, cluster)
     covariates = as_list(covariates, "covariates")
     strata_cols = as_list(strata, "strata")
-    columns = [duration, event, *strata_cols, *covariates, *([weights] if weights else [])]
+    optional = [c for c in (weights, entry, cluster) if c is not None]
+    columns = [duration, event, *strata_cols, *covariates, *optional]
     ddf = as_dask_frame(frame, columns, "fit_cox")
     if not covariates:
         raise ArgumentError("covariates is empty; give at least one covariate column")
     design, categorical_dtype = design_of(ddf, covariates, reference_levels)
     spec = Spec(
         duration, event, weights, tuple(strata_cols), tuple(global_levels(ddf, strata_cols)),
-        design, ties, slice_rows(len(design.names)),
+        design, ties, slice_rows(len(design.names)), entry, cluster,
     )  # fmt: skip
-    summary, collapsed = first_pass(ddf, spec, collapse)
+    summary, collapsed = first_pass(ddf, spec, collapse and cluster is None)
     check_summary(summary, design, categorical_dtype, event)
     mapping, strata_levels = strata_map(spec, summary["codes"])
     n_rows = summary["n_pos"] if weights else summary["n_all"]
@@ -77,24 +105,51 @@ def fit_cox_dask(
             collapsed_frame(collapsed, spec), duration, event, covariates,
             strata=strata_cols or None, weights=WEIGHT, robust=robust,
             reference_levels=reference_levels, ties=ties, conf_level=conf_level,
-            max_iter=max_iter, tol=tol,
+            max_iter=max_iter, tol=tol, entry=entry,
         )  # fmt: skip
         metadata = {**results.metadata, "n_rows": n_rows, "weights": weights, "route": "collapse"}
         return dataclasses.replace(results, metadata=MappingProxyType(metadata))
 
     grid = build_grid(summary, mapping, ties)
-    nf = iterate(ddf, spec, grid, max_iter, tol)
-    warn_convergence(nf, design.names, max_iter, tol)
-    variance = robust_variance(ddf, spec, grid, nf) if robust else nf.variance
+    grid, nf, kept, at_zero = _newton_fit(ddf, spec, grid, strata_cols, max_iter, tol)
+    warn_convergence(
+        nf, tuple(n for n, k in zip(design.names, kept, strict=True) if k), max_iter, tol
+    )
+    variance, robust_score = nf.variance, None
+    if robust:
+        variance = robust_variance(ddf, spec, grid, nf)
+        robust_score = robust_score_statistic(ddf, spec, grid, at_zero)
     settings = dict(
         ties=ties, conf_level=conf_level, robust=robust, strata=strata_cols,
         strata_levels=strata_levels, weights=weights, duration=duration, event=event,
-        max_iter=max_iter, tol=tol,
+        max_iter=max_iter, tol=tol, entry=entry, cluster=cluster,
     )  # fmt: skip
     n_total = summary["w_total"] if weights else float(summary["n_all"])
     counts = dict(
         n=n_total, n_events=summary["n_events"], n_rows=n_rows, n_distinct_rows=summary["n_pos"]
     )
     return assemble_results(
-        design, nf, variance, settings=settings, counts=counts, means=grid.means, route="newton"
-    )
+        design, nf, variance, settings=settings, counts=counts, means=grid.means,
+        route="newton", kept=kept, robust_score=robust_score,
+    )  # fmt: skip
+
+
+def _newton_fit(ddf, spec: Spec, grid, strata, max_iter: int, tol: float):
+    """Aliased columns found at zero and left out (as in memory), then Newton-Raphson.
+
+    Returns the grid of the kept columns, the fit, the kept mask and the evaluation at zero.
+    """
+    at_zero = evaluator(ddf, spec, grid)(np.zeros(grid.means.shape[0]))
+    singular = singular_columns(at_zero.information)
+    if singular.all():
+        raise ArgumentError(
+            "every covariate is aliased (constant within every stratum or linear "
+            "combinations of each other); the model has nothing to estimate: drop them or "
+            "the strata"
+        )
+    if singular.any():
+        warn_aliased(spec.design.names, singular, strata, None, stacklevel=5)
+        grid = keep_columns(grid, ~singular)
+        at_zero = evaluator(ddf, spec, grid)(np.zeros(grid.means.shape[0]))
+    nf = iterate(ddf, spec, grid, max_iter, tol, first=at_zero)
+    return grid, nf, ~singular, at_zero

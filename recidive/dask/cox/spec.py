@@ -4,7 +4,7 @@ The design (dummies of the categorical covariates against their reference levels
 strata levels are fixed on the driver before any pass, from the global levels of the
 columns (:mod:`recidive.dask.levels`), so that every partition builds the same model
 columns and stratum codes. A partition's rows are checked with the in-memory argument
-checks (:func:`~recidive.estimation.cox.model.checked_outcome`), so the messages are the
+checks (:func:`~recidive.estimation.cox._columns.checked_outcome`), so the messages are the
 in-memory ones, naming the partition.
 
 A task builds the model matrix of a slice of its rows at a time: :data:`SLICE_BYTES` of
@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 
 from recidive.dask.levels import global_levels, recode
+from recidive.estimation.cox._columns import checked_entry, checked_outcome, strata_codes
 from recidive.estimation.cox._design import (
     Design,
     build_design,
     is_categorical,
     missing_strata_error,
 )
-from recidive.estimation.cox.model import checked_outcome, strata_codes
 
 #: Bytes of model matrix a task builds at a time (a slice of its partition's rows).
 SLICE_BYTES = 16 * 2**20
@@ -34,6 +34,7 @@ SLICE_BYTES = 16 * 2**20
 MIN_SLICE_ROWS = 1024
 #: Column names of the collapsed rows (stratum, time, event, then covariates and weight).
 STRATUM, TIME, EVENT = "__recidive_stratum__", "__recidive_time__", "__recidive_event__"
+ENTRY = "__recidive_entry__"
 WEIGHT = "__recidive_weight__"
 _FLOAT_BYTES = np.dtype(np.float64).itemsize
 
@@ -50,6 +51,8 @@ class Spec:
     design: Design
     ties: str
     slice_rows: int  # rows of a partition handled at a time
+    entry: str | None = None  # counting-process data: the entry column
+    cluster: str | None = None  # the cluster (person) column of a robust variance
 
 
 def slice_rows(n_columns: int) -> int:
@@ -79,8 +82,12 @@ def design_of(ddf, covariates: list[str], reference_levels) -> tuple[Design, set
 
 
 def model_rows(part: pd.DataFrame, spec: Spec):
-    """Checked time, event, weight, global stratum code and model matrix of some rows."""
+    """Checked time, event, weight, global stratum code, model matrix and entry of some rows.
+
+    The entry is None without ``spec.entry``.
+    """
     time, status, w = checked_outcome(part, spec.duration, spec.event, spec.weights, spec.ties)
+    entry = checked_entry(part, spec.entry, spec.duration, time)
     w = np.ones(len(part)) if w is None else w
     code = np.zeros(len(part), dtype=np.int64)
     for column, level in zip(spec.strata, spec.strata_levels, strict=True):
@@ -88,7 +95,8 @@ def model_rows(part: pd.DataFrame, spec: Spec):
         if (digit < 0).any():
             raise missing_strata_error(column, int((digit < 0).sum()))
         code = code * len(level) + digit
-    return time.astype(float, copy=False), status.astype(bool), w, code, spec.design.matrix(part)
+    x = spec.design.matrix(part)
+    return time.astype(float, copy=False), status.astype(bool), w, code, x, entry
 
 
 def covariate_codes(part: pd.DataFrame, design: Design) -> dict[str, np.ndarray]:

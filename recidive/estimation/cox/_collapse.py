@@ -1,5 +1,10 @@
 """Collapse the rows of a Cox model to distinct (stratum, time, event, covariates) rows.
 
+Counting-process rows (at risk on ``(entry, time]``) collapse on (stratum, time, event,
+entry, covariates): rows that also agree on their entry are in the same risk sets. Rows
+are never collapsed across clusters (a cluster-robust variance sums the rows of each
+cluster); the caller does not collapse at all when a cluster is given.
+
 Rows that agree on stratum, time, event and every covariate are interchangeable in the
 partial likelihood, so they are merged into one row whose frequency weight is the sum of
 theirs; the existing weighted code gives exactly the result of the expanded data. Registry
@@ -54,6 +59,7 @@ class Collapsed:
     event_weights: np.ndarray | None  # weights of the input event rows (None: all 1)
     pattern: np.ndarray  # covariate pattern of each distinct row
     pattern_x: np.ndarray  # (patterns, p): the model columns of each pattern
+    entry: np.ndarray | None = None  # entry time of each distinct row (counting process)
 
 
 @dataclass
@@ -131,12 +137,13 @@ def collapse_rows(
     event: np.ndarray,
     weight: np.ndarray | None,
     stratum: np.ndarray | None,
+    entry: np.ndarray | None = None,
 ) -> Collapsed | None:
     """Distinct rows with summed weights, or ``None`` when collapsing cannot pay.
 
-    ``weight`` is None for unit weights, ``stratum`` None for a single stratum. Rows of
-    zero weight are dropped. Raises the design's "constant covariate" error for a numeric
-    covariate with a single value.
+    ``weight`` is None for unit weights, ``stratum`` None for a single stratum, ``entry``
+    None when every row is at risk from the start. Rows of zero weight are dropped. Raises
+    the design's "constant covariate" error for a numeric covariate with a single value.
     """
     n = len(time)
     digits = [_covariate_digit(frame, design, cov, n) for cov in design.covariates]
@@ -150,10 +157,18 @@ def collapse_rows(
 
     time, t0, n_t, decode_time = _time_digits(time)
     n_s = 1 if stratum is None else int(stratum.max()) + 1
-    radix = n_s * n_t * 2 * n_pat
+    n_e, decode_entry = 1, None
+    if entry is not None:
+        entry, e0, n_e, decode_entry = _time_digits(entry)
+    radix = n_s * n_t * 2 * n_e * n_pat
     if radix >= _INT64_LIMIT:
         return None
-    key = _row_keys(time, t0, n_t, event, stratum, n_s, pcode, n_pat, radix)
+    key = _row_keys(time, t0, n_t, event, stratum, n_s, pcode, n_pat * n_e, radix)
+    if entry is not None:  # the entry digit sits between the event and the pattern
+        key -= pcode
+        entry_digit = entry - e0 if e0 else entry
+        key += (entry_digit.astype(np.int64) * n_pat).astype(key.dtype, copy=False)
+        key += pcode
     del pcode
     is_event = event > 0
     if weight is not None:
@@ -162,13 +177,17 @@ def collapse_rows(
     del key
     pc = keys % n_pat
     rest = keys // n_pat
+    entry_out = None
+    if decode_entry is not None:
+        entry_out = decode_entry(rest % n_e).astype(float)
+        rest //= n_e
     ev = (rest % 2).astype(bool)
     rest //= 2
     t = decode_time(rest % n_t).astype(float)
     s = (rest // n_t).astype(np.int64)
     x, pattern_x = _model_columns(digits, patterns, pc, len(keys))
     event_weights = None if weight is None else weight[is_event]
-    return Collapsed(x, t, ev, w, s, event_rows, event_weights, pc, pattern_x)
+    return Collapsed(x, t, ev, w, s, event_rows, event_weights, pc, pattern_x, entry_out)
 
 
 def _pattern_codes(digits: list[_Digit], n: int) -> tuple[np.ndarray, np.ndarray] | None:

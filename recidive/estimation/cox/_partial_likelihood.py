@@ -19,6 +19,15 @@ the score is ``sum w x - (S1 a - E1 b)`` and the information is
 where ``A`` is the within-stratum cumulative sum of ``a`` over event times up
 to each row's time: one BLAS product, no ``n x p x p`` temporary. Breslow is
 the special case ``f = 0`` with one term of weight ``D``.
+
+Counting-process data, rows at risk on ``(entry, time]`` (R ``Surv(start, stop, event)``):
+a row is in the risk sets of the event times after its entry, up to its time. Its
+"entry slot" is the last (stratum, time) group at or before its entry; the risk-set sums
+are then reverse cumulative sums of the rows' contributions at their time's group minus
+those at their entry slot (one ``bincount`` per column over the rows that enter late), and
+every per-row cumulative sum over event times (``A`` above, the score residuals' hazard
+sums) is the sum up to the row's time minus the sum up to its entry slot. Rows that are
+at risk from the start of their stratum cost nothing extra.
 """
 
 from __future__ import annotations
@@ -61,6 +70,11 @@ class RiskSets:
     # order) and their weights (None: all 1), for per-person residuals
     input_event_rows: np.ndarray | None = None
     input_event_weights: np.ndarray | None = None
+    # counting-process data: each sorted row's entry time (None: at risk from the start),
+    # the rows that enter after the first group of their stratum and their entry slots
+    entry: np.ndarray | None = None
+    late: np.ndarray | None = None
+    late_slot: np.ndarray | None = None
 
     @property
     def n_groups(self) -> int:
@@ -68,13 +82,15 @@ class RiskSets:
 
 
 def build_risk_sets(
-    x, time, event, weight, stratum, ties: str, presorted=False, pattern=None, pattern_x=None
-) -> RiskSets:
+    x, time, event, weight, stratum, ties: str, presorted=False, pattern=None, pattern_x=None,
+    entry=None,
+) -> RiskSets:  # fmt: skip
     """Sort once and precompute the group structure and Efron's terms.
 
     With ``presorted=True`` the rows are already sorted by (stratum, time) and ``x`` is an
     F-order float array that is centred in place; ``pattern``/``pattern_x`` (optional) say
-    that row ``i`` of ``x`` is row ``pattern[i]`` of ``pattern_x``.
+    that row ``i`` of ``x`` is row ``pattern[i]`` of ``pattern_x``. ``entry`` (optional)
+    holds the rows' entry times (counting-process data).
     """
     if presorted:
         order = None  # the identity
@@ -90,6 +106,7 @@ def build_risk_sets(
         x = xs
         time, event = time[order], event[order]
         weight, stratum = weight[order], stratum[order]
+        entry = None if entry is None else entry[order]
     wsum = weight.sum()
     means = (weight @ x) / wsum if x.shape[1] else np.zeros(0)
     x -= means
@@ -115,11 +132,38 @@ def build_risk_sets(
     wx_events = np.where(event, weight, 0.0) @ x  # no (events x p) copy
     if pattern_x is not None:
         pattern_x = pattern_x - means
+    late, late_slot = (None, None) if entry is None else entry_slots(
+        entry, starts, time[starts], stratum_bounds
+    )  # fmt: skip
     return RiskSets(
         x, time, event, weight, stratum, order, starts, group, group_stratum,
         stratum_bounds, ev_rows, ev_starts, ev_groups, deaths, term_counts, term_f,
-        term_w, wx_events, means, pattern, pattern_x,
+        term_w, wx_events, means, pattern, pattern_x, entry=entry, late=late,
+        late_slot=late_slot,
     )  # fmt: skip
+
+
+def entry_slots(
+    entry: np.ndarray, starts: np.ndarray, group_time: np.ndarray, stratum_bounds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that enter after the first group of their stratum, and their entry slots.
+
+    A row's entry slot is the last (stratum, time) group with time at or before its entry:
+    it is at risk in the groups after that slot, up to its own. Rows and groups are sorted
+    by (stratum, time), so each stratum is one ``searchsorted`` of its rows' entries among
+    its groups' times.
+    """
+    n = entry.shape[0]
+    row_bounds = np.append(starts, n)[stratum_bounds]
+    slot = np.empty(n, dtype=np.int64)
+    for g_lo, g_hi, r_lo, r_hi in zip(
+        stratum_bounds[:-1], stratum_bounds[1:], row_bounds[:-1], row_bounds[1:], strict=True
+    ):
+        found = np.searchsorted(group_time[g_lo:g_hi], entry[r_lo:r_hi], side="right")
+        slot[r_lo:r_hi] = found + (g_lo - 1)  # -1 below: before the stratum's first group
+        slot[r_lo:r_hi][found == 0] = -1
+    late = np.flatnonzero(slot >= 0)
+    return late, slot[late]
 
 
 def tie_terms(deaths: np.ndarray, ties: str):
@@ -279,6 +323,8 @@ def evaluate(rs: RiskSets, beta: np.ndarray, need_information: bool = True) -> E
     risk = rs.weight * np.exp(eta - shift)
     g0 = np.add.reduceat(risk, rs.starts)
     g1 = _group_sums(x, risk, rs.starts)
+    if rs.late is not None and rs.late.size:
+        _subtract_late(rs, x, risk, g0, g1)
     s0_all = reverse_cumsum(g0, rs.stratum_bounds)
     s1_all = reverse_cumsum(g1, rs.stratum_bounds)
     s0, s1 = s0_all[rs.ev_groups], s1_all[rs.ev_groups]
@@ -294,12 +340,40 @@ def evaluate(rs: RiskSets, beta: np.ndarray, need_information: bool = True) -> E
     return Evaluation(loglik, score, info, eta, shift, risk, s0, s1, e0, e1, a, b, c1, c2, c3)
 
 
+def _subtract_late(rs: RiskSets, x: np.ndarray, risk: np.ndarray, g0, g1) -> None:
+    """Take the rows that enter late out of the group sums at their entry slots (in place).
+
+    The reverse cumulative sums of ``g0``, ``g1`` then hold each row only in the risk
+    sets after its entry.
+    """
+    late, slot = rs.late, rs.late_slot
+    r = risk[late]
+    g0 -= np.bincount(slot, weights=r, minlength=rs.n_groups)
+    buf = np.empty(late.shape[0])
+    for j in range(x.shape[1]):
+        np.take(x[:, j], late, out=buf)
+        buf *= r
+        g1[:, j] -= np.bincount(slot, weights=buf, minlength=rs.n_groups)
+
+
+def at_risk_window(rs: RiskSets, cumulative: np.ndarray) -> np.ndarray:
+    """Per row, a within-stratum cumulative sum over groups from its entry to its time.
+
+    ``cumulative`` holds the sums up to each group (forward, per stratum, one or more
+    columns); a row gets the value at its own group minus that at its entry slot.
+    """
+    out = cumulative[rs.group]
+    if rs.late is not None and rs.late.size:
+        out[rs.late] -= cumulative[rs.late_slot]
+    return out
+
+
 def information(rs, risk, s1, e1, a, b, c1, c2, c3) -> np.ndarray:
     """Information matrix from the per-event-time scalars (see module docstring)."""
     cum_a = np.zeros(rs.n_groups)
     cum_a[rs.ev_groups] = a
     cum_a = forward_cumsum(cum_a, rs.stratum_bounds)
-    v = cum_a[rs.group]
+    v = at_risk_window(rs, cum_a)
     v[rs.ev_rows] -= _b_per_event_row(rs, b)
     v *= risk
     if rs.pattern is not None:
@@ -349,15 +423,18 @@ def newton_raphson(rs: RiskSets, max_iter: int = 20, tol: float = 1e-9) -> Newto
     return newton_iterations(lambda beta: evaluate(rs, beta), rs.x.shape[1], max_iter, tol)
 
 
-def newton_iterations(evaluate_at, p: int, max_iter: int = 20, tol: float = 1e-9) -> NewtonFit:
+def newton_iterations(
+    evaluate_at, p: int, max_iter: int = 20, tol: float = 1e-9, first: Evaluation | None = None
+) -> NewtonFit:
     """Newton-Raphson with step halving, as R ``coxph`` (``coxfit6``).
 
     ``evaluate_at(beta)`` returns an :class:`Evaluation` (loglik, score, information).
-    Starts at 0; stops when ``abs(1 - loglik_old / loglik_new) <= tol`` after
-    a full (not halved) step; halves the step when the log-likelihood falls.
+    Starts at 0 (``first``, if given, is the evaluation there); stops when
+    ``abs(1 - loglik_old / loglik_new) <= tol`` after a full (not halved) step; halves
+    the step when the log-likelihood falls.
     """
     beta = np.zeros(p)
-    ev = evaluate_at(beta)
+    ev = evaluate_at(beta) if first is None else first
     loglik_null = ev.loglik
     step0 = _solve(ev.information, ev.score)
     score_test = float(ev.score @ step0)
@@ -418,8 +495,8 @@ def score_residuals(rs: RiskSets, ev: Evaluation) -> np.ndarray:
     g_a[rs.ev_groups] = ev.a
     g_hx = np.zeros((rs.n_groups, x.shape[1]))
     g_hx[rs.ev_groups] = hx
-    cum_a = forward_cumsum(g_a, rs.stratum_bounds)[rs.group]
-    cum_hx = forward_cumsum(g_hx, rs.stratum_bounds)[rs.group]
+    cum_a = at_risk_window(rs, forward_cumsum(g_a, rs.stratum_bounds))
+    cum_hx = at_risk_window(rs, forward_cumsum(g_hx, rs.stratum_bounds))
     er = rs.ev_rows
     cum_a[er] -= np.repeat(ev.b, counts)
     cum_hx[er] -= np.repeat(hx_own, counts, axis=0)

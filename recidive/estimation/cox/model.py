@@ -11,21 +11,16 @@ import pandas as pd
 from recidive import _engines, defaults
 from recidive._version import __version__
 from recidive.errors import ArgumentError, ConvergenceWarning
-from recidive.estimation.cox._collapse import collapse_rows
-from recidive.estimation.cox._design import (
-    as_list,
-    build_design,
-    constant_error,
-    missing_strata_error,
-    no_events_error,
-    require_columns,
+from recidive.estimation.cox._aliased import expand_matrix, expand_vector
+from recidive.estimation.cox._columns import (
+    checked_entry,
+    checked_outcome,
+    cluster_codes,
+    robust_setting,
+    strata_codes,
 )
-from recidive.estimation.cox._partial_likelihood import (
-    build_risk_sets,
-    newton_raphson,
-    score_residuals,
-    weighted_crossprod,
-)
+from recidive.estimation.cox._design import build_design
+from recidive.estimation.cox._fitting import Fitted, ModelRows, fit_model, risk_sets, variances
 from recidive.estimation.cox.prediction import predict_survival, standardized_survival
 from recidive.estimation.cox.results import CoxResults
 from recidive.estimation.cox.zph import cox_zph
@@ -44,79 +39,6 @@ def _check_settings(ties, conf_level, max_iter, tol) -> None:
         raise ArgumentError(f"tol must be a number between 0 and 1, got {tol!r}")
 
 
-def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
-    values = frame[column]
-    if values.dtype.kind not in "biuf":
-        raise ArgumentError(f"{role} column {column!r} must be numeric, got dtype {values.dtype}")
-    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biu":
-        return values.to_numpy()  # no copy: integers are finite
-    arr = values.to_numpy(dtype=float)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ArgumentError(
-            f"{role} column {column!r} has missing or infinite values in {int(bad.sum())} rows; "
-            "drop those rows before fitting"
-        )
-    return arr
-
-
-def strata_codes(frame: pd.DataFrame, strata) -> tuple[np.ndarray, list, tuple]:
-    """Stratum code of each row, the strata columns and the levels (sorted combinations).
-
-    The codes number the combinations of the strata columns present in ``frame``, in
-    sorted order; a single stratum (no strata) is code 0 with no levels.
-    """
-    cols = as_list(strata, "strata")
-    if not cols:
-        return np.zeros(len(frame), dtype=np.int64), [], ()
-    require_columns(frame, cols, "strata")
-    for c in cols:
-        n_bad = int(frame[c].isna().sum())
-        if n_bad:
-            raise missing_strata_error(c, n_bad)
-    keys = pd.MultiIndex.from_frame(frame[cols])
-    codes, levels = pd.factorize(keys, sort=True)
-    return codes.astype(np.int64), cols, tuple(levels)
-
-
-def checked_outcome(frame: pd.DataFrame, duration: str, event: str, weights, ties: str):
-    """Checked follow-up times, 0/1 events and frequency weights (None: all 1) of ``frame``.
-
-    The argument errors of :func:`fit_cox` for these columns (missing, not numeric, missing
-    values, negative times, events other than 0/1, negative or, with Efron ties, fractional
-    weights).
-    """
-    require_columns(frame, [duration, event], "duration/event")
-    time = _numeric(frame, duration, "duration")
-    if (time < 0).any():
-        raise ArgumentError(
-            f"duration column {duration!r} is negative in {int((time < 0).sum())} rows; "
-            "follow-up time must be >= 0"
-        )
-    status = _numeric(frame, event, "event")
-    not01 = (status != 0) & (status != 1)
-    if not01.any():
-        raise ArgumentError(
-            f"event column {event!r} has values other than 0/1 in {int(not01.sum())} rows"
-        )
-    if weights is None:
-        w = None  # unit weights, made only if the rows are fitted one by one
-    else:
-        require_columns(frame, [weights], "weights")
-        w = _numeric(frame, weights, "weights").astype(float, copy=False)
-        if (w < 0).any():
-            raise ArgumentError(
-                f"weights column {weights!r} is negative in {int((w < 0).sum())} rows"
-            )
-        if ties == "efron" and (w != np.round(w)).any():
-            raise ArgumentError(
-                f"weights column {weights!r} has non-integer values in "
-                f"{int((w != np.round(w)).sum())} rows; frequency weights must be whole numbers "
-                "with ties='efron' (use ties='breslow' for non-integer weights)"
-            )
-    return time, status, w
-
-
 def fit_cox(
     frame: pd.DataFrame,
     duration: str,
@@ -132,31 +54,38 @@ def fit_cox(
     tol: float = 1e-9,
     *,
     collapse: bool = True,
+    entry: str | None = None,
+    cluster: str | None = None,
 ) -> CoxResults:
     """Fit a Cox proportional hazards model by Newton-Raphson, as R ``coxph``.
 
     Parameters
     ----------
     frame : DataFrame
-        One row per person (or per covariate pattern, with ``weights``).
+        One row per person (or per covariate pattern, with ``weights``); with
+        ``entry``, one row per interval at risk (counting-process data).
     duration, event : str
-        Columns with the follow-up time (non-negative) and the event flag (0/1).
+        Columns with the follow-up (stop) time (non-negative) and the event flag (0/1).
     covariates : list of str
         Numeric columns enter as they are; categorical/object columns become
         dummies ``col[level]`` against a reference level (the first category,
-        or ``reference_levels[col]``).
+        or ``reference_levels[col]``). With ``entry`` they may change between a
+        person's rows (time-varying covariates).
     strata : str or list of str, optional
         Columns whose combinations get their own baseline hazard.
     weights : str, optional
         Column of frequency weights: a row of weight ``k`` counts as ``k``
-        identical persons, so every result (including Efron's tie correction,
+        identical rows, so every result (including Efron's tie correction,
         the robust variance and the concordance) equals that of the expanded
-        data. With ``ties="efron"`` they must be whole numbers. (R's
-        ``coxph(weights=)`` uses a weighted Efron formula and case-weight
-        sandwich instead; it agrees with this for Breslow estimates.)
+        data (with a cluster, the copies stay in the row's cluster). With
+        ``ties="efron"`` they must be whole numbers. (R's ``coxph(weights=)``
+        uses a weighted Efron formula, and without a cluster a sandwich of
+        ``(w dfbeta)^2``; both agree with this for Breslow estimates, and with a
+        cluster also for the robust variance.)
     robust : bool
         Robust (sandwich) variance from the dfbeta residuals, as R
-        ``coxph(robust=TRUE)``.
+        ``coxph(robust=TRUE)``; each row is its own unit. Implied by ``cluster``;
+        with ``entry`` it needs ``cluster`` (a person's rows are not independent).
     reference_levels : dict, optional
         ``{column: level}`` for categorical covariates.
     ties : {"efron", "breslow"}
@@ -170,6 +99,18 @@ def fit_cox(
         Merge identical rows into frequency weights before fitting (see Notes). Exact
         either way; ``False`` (fit row by row in memory, the distributed Newton route on
         Dask) is only for tests and benchmarks.
+    entry : str, optional (keyword only)
+        Column of entry (start) times: each row is an interval ``(entry, duration]``
+        at risk, as R ``coxph(Surv(start, stop, event) ~ ...)``: delayed entry,
+        time-varying covariates (one row per period with constant covariates) and
+        gaps not at risk (periods without a row, such as detention). Recurrent
+        events: one row per event, with ``cluster`` (Andersen-Gill).
+    cluster : str, optional (keyword only)
+        Column of cluster (person) ids: the variance is robust, summing each
+        cluster's dfbeta residuals (R ``cluster(id)``); ``summary["std_err"]`` is
+        then the robust standard error, ``summary["naive_std_err"]`` the
+        model-based one, the Wald test uses the robust variance and
+        :attr:`CoxResults.robust_score_test` is R's robust score test.
 
     Returns
     -------
@@ -179,21 +120,34 @@ def fit_cox(
     ------
     ArgumentError
         Missing columns, missing values, negative times, event not 0/1, no
-        events, constant covariates, empty categorical levels, bad weights.
+        events, constant covariates, empty categorical levels, bad weights, an
+        entry not before its duration, robust errors with entry but no cluster.
 
     Warns
     -----
+    AliasedCovariateWarning
+        A covariate is constant within every stratum or a linear combination of
+        other covariates (the later one in the covariate order, as R): its
+        coefficient and standard errors are NaN (R: NA) and the rest of the
+        model, its tests and their degrees of freedom are R's.
     ConvergenceWarning
         When a coefficient may be infinite (separation) or the iterations ran out.
 
     Notes
     -----
-    Rows that agree on stratum, time, event and every covariate are merged into one row
-    with their summed frequency weight before fitting, which gives exactly the result of
-    the rows themselves; registry data (integer days, categorical covariates) shrink
-    several-fold, and the merged rows come out sorted, so no sort is needed.
+    Rows that agree on stratum, time, event, entry and every covariate are merged into
+    one row with their summed frequency weight before fitting, which gives exactly the
+    result of the rows themselves; registry data (integer days, categorical covariates)
+    shrink several-fold, and the merged rows come out sorted, so no sort is needed.
     ``metadata["n_distinct_rows"]`` is the number of rows fitted. Covariates with many
-    distinct values (continuous ones) are fitted row by row.
+    distinct values (continuous ones) are fitted row by row, and so are clustered fits
+    (the robust variance sums rows per cluster).
+
+    On counting-process data (``entry``) predictions, standardised survival and
+    ``cox_zph`` are R's: predictions are for covariates held fixed from time 0
+    (R ``survfit(fit, newdata)`` without ``id``), ``cox_zph`` uses the
+    Kaplan-Meier transform with delayed entry, and the concordance compares an
+    event with the rows at risk at its time (R ``concordance4``).
 
     Examples
     --------
@@ -203,87 +157,82 @@ def fit_cox(
     ...                    "event": [1, 1, 0, 1, 1, 0, 1, 0],
     ...                    "young": [1, 0, 1, 1, 0, 1, 0, 0]})
     >>> res = fit_cox(df, "days", "event", ["young"])
-    >>> res.to_frame().columns.tolist()[:3]
-    ['covariate', 'coef', 'std_err']
+    >>> res.to_frame().columns.tolist()[:4]
+    ['covariate', 'coef', 'std_err', 'naive_std_err']
+
+    Counting-process rows: person 1 is detained from day 10 to 15 (a gap) and
+    ``young`` changes for person 2 on day 6.
+
+    >>> cp = pd.DataFrame({"id": [1, 1, 2, 2, 3, 4], "start": [0, 15, 0, 6, 0, 3],
+    ...                    "stop": [10, 30, 6, 20, 25, 40], "event": [0, 1, 0, 1, 1, 0],
+    ...                    "young": [1, 1, 0, 1, 0, 0]})
+    >>> res = fit_cox(cp, "stop", "event", ["young"], entry="start", cluster="id")
+    >>> res.metadata["robust"], res.to_frame().shape
+    (True, (1, 10))
     """
     _check_settings(ties, conf_level, max_iter, tol)
     if _engines.is_distributed(frame):
         return _engines.implementation("fit_cox")(
             frame, duration, event, covariates, strata=strata, weights=weights, robust=robust,
             reference_levels=reference_levels, ties=ties, conf_level=conf_level,
-            max_iter=max_iter, tol=tol, collapse=collapse,
+            max_iter=max_iter, tol=tol, collapse=collapse, entry=entry, cluster=cluster,
         )  # fmt: skip
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
     if len(frame) == 0:
         raise ArgumentError("frame has no rows")
     time, status, w = checked_outcome(frame, duration, event, weights, ties)
+    start = checked_entry(frame, entry, duration, time)
+    clusters = cluster_codes(frame, cluster)
+    robust = robust_setting(robust, entry, cluster)
     stratum, strata_cols, strata_levels = strata_codes(frame, strata)
     design, _ = build_design(frame, covariates, reference_levels, matrix=False)
     if w is None:
         n_rows, n_total, n_events = len(time), float(len(time)), float(np.count_nonzero(status))
     else:
         n_rows, n_total, n_events = int((w > 0).sum()), float(w.sum()), float(w @ status)
-    rows = None
-    if collapse:
-        rows = collapse_rows(frame, design, time, status, w, stratum if strata_cols else None)
-    if rows is None:
-        x = design.matrix(frame)
-        for j, name in enumerate(design.names):
-            if len(x) and np.all(x[:, j] == x[0, j]):
-                raise constant_error(name, x[0, j], len(x))
-        time, status = time.astype(float), status.astype(float)
-        w = np.ones(len(time)) if w is None else w
-        keep = w > 0
-        if not keep.all():
-            frame_rows = np.flatnonzero(keep)
-            x, time, status, w, stratum = (
-                x[frame_rows], time[frame_rows], status[frame_rows], w[frame_rows],
-                stratum[frame_rows],
-            )  # fmt: skip
-    if n_events == 0:
-        raise no_events_error(n_rows, event)
-    if rows is None:
-        rs = build_risk_sets(x, time, status == 1, w, stratum, ties)
-    else:
-        rs = build_risk_sets(
-            rows.x, rows.time, rows.event, rows.weight, rows.stratum, ties, presorted=True,
-            pattern=rows.pattern, pattern_x=rows.pattern_x,
-        )  # fmt: skip
-        rs.input_event_rows, rs.input_event_weights = rows.event_rows, rows.event_weights
-        del rows
-    nf = newton_raphson(rs, max_iter=max_iter, tol=tol)
-    warn_convergence(nf, design.names, max_iter, tol)
-    naive = nf.variance
-    variance = naive
-    if robust:
-        dfbeta = score_residuals(rs, nf.final) @ naive
-        variance = weighted_crossprod(dfbeta, rs.weight)
+    rows = ModelRows(time, status, w, stratum, start, clusters)
+    rs, sorted_clusters = risk_sets(
+        frame, design, rows, bool(strata_cols), ties, collapse, n_events, n_rows, event
+    )
+    del rows
+    rs, nf, kept, at_zero = fit_model(rs, design.names, strata_cols, max_iter, tol)
+    warn_convergence(
+        nf, tuple(n for n, k in zip(design.names, kept, strict=True) if k), max_iter, tol
+    )
+    variance, robust_score = variances(Fitted(rs, nf, kept, at_zero, sorted_clusters), robust)
     lp = rs.x @ nf.beta
+    counts = dict(n=n_total, n_events=n_events, n_rows=n_rows, n_distinct_rows=len(rs.time))
+    if sorted_clusters is not None:
+        counts["n_clusters"] = int(sorted_clusters.max()) + 1
     return assemble_results(
         design, nf, variance,
         settings=dict(
             ties=ties, conf_level=conf_level, robust=robust, strata=strata_cols,
             strata_levels=strata_levels, weights=weights, duration=duration, event=event,
-            max_iter=max_iter, tol=tol,
+            max_iter=max_iter, tol=tol, entry=entry, cluster=cluster,
         ),
-        counts=dict(n=n_total, n_events=n_events, n_rows=n_rows, n_distinct_rows=len(rs.time)),
-        means=rs.means,
-        _concordance_inputs=(rs.time, rs.event, rs.weight, rs.stratum, lp),
+        counts=counts, means=rs.means, kept=kept, robust_score=robust_score,
+        _concordance_inputs=(rs.time, rs.event, rs.weight, rs.stratum, lp, rs.entry,
+                             sorted_clusters),
         _risk_sets=rs,
     )  # fmt: skip
 
 
 def assemble_results(
-    design, nf, variance, settings: dict, counts: dict, means, route: str | None = None, **private
-) -> CoxResults:
+    design, nf, variance, settings: dict, counts: dict, means, route: str | None = None,
+    kept: np.ndarray | None = None, robust_score: float | None = None, **private,
+) -> CoxResults:  # fmt: skip
     """The immutable results of a converged fit, shared by the in-memory and Dask paths.
 
     ``settings`` are the fit's arguments (ties, conf_level, robust, strata, strata_levels,
-    weights, duration, event, max_iter, tol); ``counts`` are n, n_events, n_rows and
-    n_distinct_rows; ``private`` are the fields that later computations need (concordance
-    inputs, risk sets).
+    weights, duration, event, max_iter, tol, and optionally entry and cluster); ``counts``
+    are n, n_events, n_rows and n_distinct_rows (and n_clusters); ``kept`` marks the model
+    columns that were estimated (the others are aliased: NaN); ``private`` are the fields
+    that later computations need (concordance inputs, risk sets).
     """
+    names = design.names
+    kept = np.ones(len(names), dtype=bool) if kept is None else kept
     metadata = {
         "ties": settings["ties"],
         "conf_level": float(settings["conf_level"]),
@@ -294,9 +243,14 @@ def assemble_results(
         "weights": settings["weights"],
         "duration": settings["duration"],
         "event": settings["event"],
+        "entry": settings.get("entry"),
+        "cluster": settings.get("cluster"),
         "covariates": design.covariates,
         "reference_levels": dict(design.reference_levels),
-        "means": dict(zip(design.names, means.tolist(), strict=True)),
+        "means": dict(
+            zip([n for n, k in zip(names, kept, strict=True) if k], means.tolist(), strict=True)
+        ),  # fmt: skip
+        "aliased": tuple(n for n, k in zip(names, kept, strict=True) if not k),
         "max_iter": settings["max_iter"],
         "tol": settings["tol"],
         "package_version": __version__,
@@ -304,10 +258,10 @@ def assemble_results(
     if route is not None:
         metadata["route"] = route
     return CoxResults(
-        names=design.names,
-        coef=nf.beta.copy(),
-        variance_matrix=variance,
-        naive_variance_matrix=nf.variance.copy(),
+        names=names,
+        coef=expand_vector(nf.beta, kept),
+        variance_matrix=expand_matrix(variance, kept),
+        naive_variance_matrix=expand_matrix(nf.variance, kept),
         log_likelihood=nf.loglik,
         log_likelihood_null=nf.loglik_null,
         score_statistic=nf.score_test,
@@ -316,8 +270,10 @@ def assemble_results(
         n=counts["n"],
         n_events=counts["n_events"],
         metadata=MappingProxyType(metadata),
+        robust_score_statistic=robust_score,
         _design=design,
         _final=nf.final,
+        _kept=kept,
         **private,
     )
 
@@ -375,8 +331,9 @@ class CoxModel:
     ...                    "event": [1, 1, 0, 1, 1, 0, 1, 0],
     ...                    "young": [1, 0, 1, 1, 0, 1, 0, 0]})
     >>> cox = CoxModel().fit(df, duration="days", event="event", covariates=["young"])
-    >>> list(cox.summary.columns)
-    ['covariate', 'coef', 'std_err', 'hazard_ratio', 'ci_lower', 'ci_upper', 'z', 'p_value']
+    >>> list(cox.summary.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['covariate', 'coef', 'std_err', 'naive_std_err', 'hazard_ratio', 'ci_lower', 'ci_upper',
+     'z', 'p_value']
     """
 
     def __init__(
@@ -399,12 +356,17 @@ class CoxModel:
         weights: str | None = None,
         robust: bool = False,
         reference_levels: dict | None = None,
+        *,
+        entry: str | None = None,
+        cluster: str | None = None,
     ) -> CoxModel:
-        """Fit the model (see :func:`fit_cox`) and return ``self``."""
+        """Fit the model (see :func:`fit_cox`; ``entry`` and ``cluster`` for
+        counting-process data and clustered errors) and return ``self``."""
         self.results_ = fit_cox(
             frame, duration, event, covariates, strata=strata, weights=weights,
             robust=robust, reference_levels=reference_levels, ties=self.ties,
             conf_level=self.conf_level, max_iter=self.max_iter, tol=self.tol,
+            entry=entry, cluster=cluster,
         )  # fmt: skip
         r = self.results_
         self.coef_ = pd.Series(r.coef, index=list(r.names), name="coef")
@@ -414,6 +376,7 @@ class CoxModel:
         self.likelihood_ratio_test_ = r.likelihood_ratio_test
         self.wald_test_ = r.wald_test
         self.score_test_ = r.score_test
+        self.robust_score_test_ = r.robust_score_test
         self.n_iter_ = r.n_iter
         self.converged_ = r.converged
         self.n_ = r.n

@@ -73,8 +73,9 @@ def _survival_matrix(results, frame: pd.DataFrame, times) -> np.ndarray:
     if not np.isfinite(times).all() or (times < 0).any():
         raise ArgumentError("times must be finite and non-negative")
     results._require_rows("predictions")
-    x = results._design.matrix(frame) - results._risk_sets.means
-    risk = np.exp(x @ np.asarray(results.coef))
+    kept = results._kept  # an aliased covariate does not enter (R: its NA coefficient is 0)
+    x = results._design.matrix(frame)[:, kept] - results._risk_sets.means
+    risk = np.exp(x @ np.asarray(results.coef)[kept])
     codes = _stratum_codes(results, frame)
     out = np.empty((len(frame), len(times)))
     for s, (t, h, tmax) in _baseline(results).items():
@@ -129,6 +130,12 @@ def standardized_survival(results, frame: pd.DataFrame, group: str, times) -> pd
     has that column). Differences between the curves are then due to
     ``group`` alone, at the population's own mix of the other covariates.
 
+    For a model of counting-process data (``entry``), ``frame`` holds one row per
+    person (e.g. the covariates at the start of follow-up): each row is predicted
+    with its covariates held fixed from time 0. A frame with several rows of one
+    id of the model's ``cluster`` column is refused, since it would count those
+    persons several times.
+
     Parameters
     ----------
     results : CoxResults
@@ -163,6 +170,15 @@ def standardized_survival(results, frame: pd.DataFrame, group: str, times) -> pd
         )
     if group not in frame.columns:
         raise ArgumentError(f"group column {group!r} not in the frame")
+    cluster = results.metadata.get("cluster")
+    if cluster is not None and cluster in frame.columns and frame[cluster].duplicated().any():
+        repeated = frame.loc[frame[cluster].duplicated(), cluster]
+        raise ArgumentError(
+            f"frame has several rows of one id (cluster column {cluster!r}: "
+            f"{repeated.nunique()} ids, e.g. {repeated.iloc[0]!r}); standardised survival "
+            f"averages over persons: pass one row per person, e.g. "
+            f"frame.groupby({cluster!r}).head(1) (the covariates at the start)"
+        )
     times = np.atleast_1d(np.asarray(times, dtype=float))
     if group in design.levels:
         levels = list(design.levels[group])

@@ -18,6 +18,7 @@ SUMMARY_COLUMNS = [
     "covariate",
     "coef",
     "std_err",
+    "naive_std_err",
     "hazard_ratio",
     "ci_lower",
     "ci_upper",
@@ -45,21 +46,29 @@ class CoxResults:
 
     Made by :func:`recidive.estimation.cox.fit_cox` (or ``CoxModel.fit``).
     ``to_frame()`` gives the coefficient table with the fixed columns
-    ``covariate, coef, std_err, hazard_ratio, ci_lower, ci_upper, z, p_value``;
-    the confidence level is in ``metadata["conf_level"]``.
+    ``covariate, coef, std_err, naive_std_err, hazard_ratio, ci_lower, ci_upper, z,
+    p_value``; the confidence level is in ``metadata["conf_level"]``.
 
     Attributes
     ----------
-    coef, std_err : ndarray
-        Coefficients (log hazard ratios) and their standard errors (robust if
-        the model was fitted with ``robust=True``).
+    coef, std_err, naive_std_err : ndarray
+        Coefficients (log hazard ratios), their standard errors (robust if the
+        model was fitted with ``robust=True`` or a ``cluster``: then ``z``, the
+        p-values and the intervals use them) and the model-based standard errors
+        (the same as ``std_err`` when not robust). An aliased covariate has NaN
+        in all three (R: coefficient NA; see ``metadata["aliased"]``).
     variance_matrix, naive_variance_matrix : ndarray
-        Variance used for the table, and the model-based (inverse information) one.
+        Variance used for the table, and the model-based (inverse information) one;
+        NaN in the rows and columns of aliased covariates.
     log_likelihood, log_likelihood_null : float
         Log partial likelihood at the estimate and at zero.
     likelihood_ratio_test, wald_test, score_test : TestResult
-        As R ``summary(coxph)``: the score test is at zero; the Wald test uses
-        ``variance_matrix``.
+        As R ``summary(coxph)``: the score test is model-based, at zero; the Wald
+        test uses ``variance_matrix`` (robust when robust). Their degrees of
+        freedom count the estimated (not aliased) coefficients.
+    robust_score_test : TestResult or None
+        R's robust score test (``summary(coxph)$robscore``) when the variance is
+        robust, else None.
     n_iter : int
         Newton-Raphson iterations (R's ``iter``).
     converged : bool
@@ -67,7 +76,8 @@ class CoxResults:
         Persons (sum of frequency weights) and events.
     metadata : mapping
         ``ties, conf_level, n, n_events, n_rows, n_distinct_rows, robust, strata, weights,
-        reference_levels, covariates, package_version``.
+        entry, cluster, aliased, reference_levels, covariates, package_version`` (and
+        ``n_clusters`` with a cluster).
     """
 
     names: tuple[str, ...]
@@ -82,18 +92,27 @@ class CoxResults:
     n: float
     n_events: float
     metadata: MappingProxyType
+    robust_score_statistic: float | None = None
     _concordance_inputs: tuple = field(repr=False, default=())
     _design: object = field(repr=False, default=None)
     _risk_sets: object = field(repr=False, default=None)
     _final: object = field(repr=False, default=None)
+    _kept: np.ndarray | None = field(repr=False, default=None)
 
     def __post_init__(self) -> None:
         for arr in (self.coef, self.variance_matrix, self.naive_variance_matrix):
             arr.setflags(write=False)
+        if self._kept is None:
+            object.__setattr__(self, "_kept", np.isfinite(self.coef))
 
     @property
     def std_err(self) -> np.ndarray:
         return np.sqrt(np.diag(self.variance_matrix))
+
+    @property
+    def naive_std_err(self) -> np.ndarray:
+        """Model-based standard errors (inverse information), robust or not."""
+        return np.sqrt(np.diag(self.naive_variance_matrix))
 
     @property
     def hazard_ratio(self) -> np.ndarray:
@@ -101,7 +120,8 @@ class CoxResults:
 
     @property
     def df(self) -> int:
-        return len(self.coef)
+        """Degrees of freedom of the tests: the estimated (not aliased) coefficients."""
+        return int(np.count_nonzero(self._kept))
 
     @property
     def likelihood_ratio_test(self) -> TestResult:
@@ -109,12 +129,21 @@ class CoxResults:
 
     @property
     def wald_test(self) -> TestResult:
-        stat = self.coef @ np.linalg.solve(self.variance_matrix, self.coef)
+        k = self._kept
+        coef = self.coef[k]
+        stat = coef @ np.linalg.solve(self.variance_matrix[np.ix_(k, k)], coef)
         return _chi2(stat, self.df)
 
     @property
     def score_test(self) -> TestResult:
         return _chi2(self.score_statistic, self.df)
+
+    @property
+    def robust_score_test(self) -> TestResult | None:
+        """R's robust score test at zero (``summary(coxph)$robscore``); None when not robust."""
+        if self.robust_score_statistic is None:
+            return None
+        return _chi2(self.robust_score_statistic, self.df)
 
     @cached_property
     def _concordance(self):
@@ -163,6 +192,7 @@ class CoxResults:
                 "covariate": list(self.names),
                 "coef": self.coef,
                 "std_err": se,
+                "naive_std_err": self.naive_std_err,
                 "hazard_ratio": np.exp(self.coef),
                 "ci_lower": np.exp(self.coef - zq * se),
                 "ci_upper": np.exp(self.coef + zq * se),
@@ -173,12 +203,17 @@ class CoxResults:
         )
 
     def tests_frame(self) -> pd.DataFrame:
-        """Likelihood-ratio, Wald and score tests: ``test, statistic, df, p_value``."""
+        """Likelihood-ratio, Wald and score tests: ``test, statistic, df, p_value``.
+
+        With a robust variance also R's robust score test (``robust_score``).
+        """
         rows = [
             ("likelihood_ratio", self.likelihood_ratio_test),
             ("wald", self.wald_test),
             ("score", self.score_test),
         ]
+        if self.robust_score_test is not None:
+            rows.append(("robust_score", self.robust_score_test))
         return pd.DataFrame(
             [(name, t.statistic, t.df, t.p_value) for name, t in rows],
             columns=["test", "statistic", "df", "p_value"],

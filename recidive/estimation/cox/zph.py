@@ -50,20 +50,27 @@ class ZphResult:
         )
 
 
-def _km_transform(time, event, weight) -> np.ndarray:
-    """``1 - S(t-)`` of the pooled Kaplan-Meier curve at each row's time."""
+def _km_transform(time, event, weight, entry=None) -> np.ndarray:
+    """``1 - S(t-)`` of the pooled Kaplan-Meier curve at each row's time.
+
+    With ``entry`` (counting-process rows) the curve has delayed entry, as R's.
+    """
     ut, inv = np.unique(time, return_inverse=True)
     d = np.bincount(inv, weight * event, minlength=len(ut))
     c = np.bincount(inv, weight, minlength=len(ut))
     at_risk = np.cumsum(c[::-1])[::-1]
+    if entry is not None:
+        order = np.argsort(entry, kind="stable")
+        entering = np.append(np.cumsum(weight[order][::-1])[::-1], 0.0)
+        at_risk = at_risk - entering[np.searchsorted(entry[order], ut, side="left")]
     surv = np.cumprod(1 - d / at_risk)
     before = np.concatenate([[1.0], surv[:-1]])
     return 1 - before[inv]
 
 
-def _transform(name, time, event, weight) -> np.ndarray:
+def _transform(name, time, event, weight, entry=None) -> np.ndarray:
     if name == "km":
-        return _km_transform(time, event, weight)
+        return _km_transform(time, event, weight, entry)
     if name == "identity":
         return time.astype(float)
     if name == "log":
@@ -103,12 +110,14 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
     if transform not in _TRANSFORMS:
         raise ArgumentError(f"transform must be one of {_TRANSFORMS}, got {transform!r}")
     results._require_rows("cox_zph")
-    rs, ev, design = results._risk_sets, results._final, results._design
-    beta = np.asarray(results.coef)
+    rs, ev = results._risk_sets, results._final
+    kept = results._kept
+    beta = np.asarray(results.coef)[kept]  # aliased covariates are left out, as in R
+    terms = _kept_terms(results._design.terms, kept)
     p = len(beta)
     if transform == "log" and (rs.time[rs.event] <= 0).any():
         raise ArgumentError("transform='log' needs positive event times")
-    ttimes = _transform(transform, rs.time, rs.event.astype(float), rs.weight)
+    ttimes = _transform(transform, rs.time, rs.event.astype(float), rs.weight, rs.entry)
     er = rs.ev_rows
     gtime = ttimes - (rs.weight[er] @ ttimes[er]) / rs.weight[er].sum()
     gt = gtime[er[rs.ev_starts]]  # one value per event time
@@ -130,7 +139,7 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
     u = np.concatenate([np.zeros(p), u2])
 
     rows = []
-    for term, cols in design.terms.items():
+    for term, cols in terms.items():
         kk = list(range(p)) + [p + j for j in cols]
         uk = u[kk]
         rows.append((term, float(uk @ np.linalg.solve(imat[np.ix_(kk, kk)], uk)), len(cols)))
@@ -138,7 +147,7 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
     table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
     table["p_value"] = special.chdtrc(table["df"], table["chisq"])
 
-    residuals = _scaled_residuals(rs, design, beta, schoen, i11)
+    residuals = _scaled_residuals(rs, terms, beta, schoen, i11)
     rows, weight = er, rs.weight[er]
     if rs.input_event_rows is not None:  # collapsed fit: one row per input event row
         src = rs.input_event_rows
@@ -154,7 +163,18 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
     return ZphResult(table, residuals, transform)
 
 
-def _scaled_residuals(rs, design, beta, schoen, i11) -> pd.DataFrame:
+def _kept_terms(terms: dict, kept: np.ndarray) -> dict[str, tuple[int, ...]]:
+    """The terms' columns among the kept (not aliased) model columns; empty terms dropped."""
+    position = np.cumsum(kept) - 1
+    out = {}
+    for term, cols in terms.items():
+        left = tuple(int(position[c]) for c in cols if kept[c])
+        if left:
+            out[term] = left
+    return out
+
+
+def _scaled_residuals(rs, terms, beta, schoen, i11) -> pd.DataFrame:
     er = rs.ev_rows
     strat = rs.stratum[er]
     p = len(beta)
@@ -165,7 +185,7 @@ def _scaled_residuals(rs, design, beta, schoen, i11) -> pd.DataFrame:
         xs = rs.x[in_s]
         varies = (xs != xs[0]).any(axis=0)
         used[s_i] = varies * rs.weight[er][strat == s].sum()
-    terms = list(design.terms.items())
+    terms = list(terms.items())
     for _, cols in terms:
         if len(cols) > 1:
             used[:, list(cols)] = used[:, list(cols)].max(axis=1, keepdims=True)
