@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import special
 
 from recidive.errors import ArgumentError
+from recidive.estimation.cox._aliased import singular_columns
 from recidive.estimation.cox._concordance import concordance as harrell_concordance
 
 SUMMARY_COLUMNS = [
@@ -129,10 +130,14 @@ class CoxResults:
 
     @property
     def wald_test(self) -> TestResult:
+        """Wald test of all estimated coefficients, as R's ``coxph.wtest``: a (robust)
+        variance that is singular is solved on its non-singular part (in-order Cholesky),
+        with that many degrees of freedom."""
         k = self._kept
-        coef = self.coef[k]
-        stat = coef @ np.linalg.solve(self.variance_matrix[np.ix_(k, k)], coef)
-        return _chi2(stat, self.df)
+        coef, variance = self.coef[k], self.variance_matrix[np.ix_(k, k)]
+        ok = ~singular_columns(variance)
+        stat = coef[ok] @ np.linalg.solve(variance[np.ix_(ok, ok)], coef[ok]) if ok.any() else 0.0
+        return _chi2(stat, int(ok.sum()))
 
     @property
     def score_test(self) -> TestResult:

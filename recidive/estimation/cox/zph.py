@@ -138,16 +138,24 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
     imat = np.block([[i11, i12], [i12.T, i22]])
     u = np.concatenate([np.zeros(p), u2])
 
-    rows = []
-    for term, cols in terms.items():
-        kk = list(range(p)) + [p + j for j in cols]
-        uk = u[kk]
-        rows.append((term, float(uk @ np.linalg.solve(imat[np.ix_(kk, kk)], uk)), len(cols)))
-    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+    try:
+        rows = []
+        for term, cols in terms.items():
+            kk = list(range(p)) + [p + j for j in cols]
+            uk = u[kk]
+            rows.append((term, float(uk @ _solve(imat[np.ix_(kk, kk)], uk)), len(cols)))
+        rows.append(("GLOBAL", float(u @ _solve(imat, u)), p))
+        residuals = _scaled_residuals(rs, terms, beta, schoen, i11)
+    except np.linalg.LinAlgError:
+        raise ArgumentError(
+            "cox_zph: the information matrix of the test is singular (too few events, or a "
+            "covariate whose value does not vary over the event times), so proportional "
+            "hazards cannot be tested on these data (R's cox.zph fails here too); merge "
+            "levels or drop the covariate"
+        ) from None
     table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
     table["p_value"] = special.chdtrc(table["df"], table["chisq"])
 
-    residuals = _scaled_residuals(rs, terms, beta, schoen, i11)
     rows, weight = er, rs.weight[er]
     if rs.input_event_rows is not None:  # collapsed fit: one row per input event row
         src = rs.input_event_rows
@@ -161,6 +169,15 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
     residuals.insert(0, "transformed_time", ttimes[rows])
     residuals.insert(0, "time", rs.time[rows])
     return ZphResult(table, residuals, transform)
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``solve(a, b)``, refused as R's ``solve`` refuses it: reciprocal condition below eps."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rcond = 1.0 / np.linalg.cond(a, 1)
+    if not np.isfinite(rcond) or rcond < np.finfo(float).eps:
+        raise np.linalg.LinAlgError("computationally singular")
+    return np.linalg.solve(a, b)
 
 
 def _kept_terms(terms: dict, kept: np.ndarray) -> dict[str, tuple[int, ...]]:
