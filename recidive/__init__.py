@@ -16,10 +16,12 @@ from recidive import datasets, report
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
 from recidive.cohort_rates import age_profile, recidivism_rates
+from recidive.episodes import split_episodes
 from recidive.errors import (
     AliasedCovariateWarning,
     ArgumentError,
     ConvergenceWarning,
+    EpisodesWarning,
     InsufficientFollowUpWarning,
     RecidiveError,
     SmallCellWarning,
@@ -53,6 +55,7 @@ __all__ = [
     "CohortRules",
     "ConvergenceWarning",
     "CoxModel",
+    "EpisodesWarning",
     "InsufficientFollowUpWarning",
     "KMResult",
     "KaplanMeier",
@@ -81,5 +84,6 @@ __all__ = [
     "recidivism_rates",
     "report",
     "risk_table",
+    "split_episodes",
     "survival_rates",
 ]

@@ -393,7 +393,7 @@ def _criterion_columns(
     order = np.lexsort((counted.case_day, counted.pos))
     columns = {}
     for criterion in rules.criteria:
-        rows = _criterion_rows(criterion, counted.frame, rules)[order]
+        rows = criterion_rows(criterion, counted.frame, rules)[order]
         first = _first_day(counted.pos[order][rows], counted.case_day[order][rows], n)
         event = first <= window.end
         when = np.where(event, first, window.end)
@@ -455,7 +455,8 @@ def _case_day(pos: np.ndarray, case_id: pd.Series, day: np.ndarray) -> np.ndarra
     return out
 
 
-def _criterion_rows(criterion: str, cases: pd.DataFrame, rules: CohortRules) -> np.ndarray:
+def criterion_rows(criterion: str, cases: pd.DataFrame, rules: CohortRules) -> np.ndarray:
+    """Which counted case rows count for ``criterion`` (a boolean mask over ``cases``)."""
     if criterion == "general":
         return np.ones(len(cases), dtype=bool)
     if criterion == "serious":

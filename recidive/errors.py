@@ -83,3 +83,8 @@ class ConvergenceWarning(RecidiveWarning):
 class AliasedCovariateWarning(RecidiveWarning):
     """A covariate is aliased (constant within every stratum, or a linear combination of
     other covariates): its coefficient is NaN, as R's NA, and the model is fitted without it."""
+
+
+class EpisodesWarning(RecidiveWarning):
+    """``split_episodes`` left out events that (start, stop] rows cannot hold (offences
+    during a detention running at the start of follow-up, before any time at risk)."""

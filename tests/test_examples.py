@@ -59,3 +59,9 @@ def test_rates_from_a_survival_file(tmp_path):
     assert list(rates["fin"].astype(str).unique()) == ["all", "0", "1"]
     assert rates["rate"].between(0, 1).all()
     assert (rates["ci_lower"] <= rates["rate"]).all() and (rates["rate"] <= rates["ci_upper"]).all()
+
+
+def test_detention_and_recurrent_reoffending(tmp_path):
+    done = _run("detention_and_recurrent_reoffending.py", "--persons", "4000", cwd=tmp_path)
+    assert "calendar time with gaps" in done.stdout
+    assert "Andersen-Gill model of" in done.stdout and "robust_score" in done.stdout

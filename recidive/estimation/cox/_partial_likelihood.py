@@ -37,6 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 
 _CHUNK = 1 << 16  # rows per block for products, to bound temporaries
+#: Rows entering late are summed per (entry slot, covariate pattern) cell when there are at
+#: most this many cells per such row plus a slack (one bincount, then a small product).
+_LATE_CELLS_PER_ROW, _LATE_CELLS_SLACK = 2, 1 << 20
 
 
 @dataclass
@@ -75,6 +78,8 @@ class RiskSets:
     entry: np.ndarray | None = None
     late: np.ndarray | None = None
     late_slot: np.ndarray | None = None
+    entry_slot: np.ndarray | None = None  # every row's entry slot (-1: none)
+    late_code: np.ndarray | None = None  # collapsed rows: slot * patterns + pattern, late rows
 
     @property
     def n_groups(self) -> int:
@@ -132,21 +137,25 @@ def build_risk_sets(
     wx_events = np.where(event, weight, 0.0) @ x  # no (events x p) copy
     if pattern_x is not None:
         pattern_x = pattern_x - means
-    late, late_slot = (None, None) if entry is None else entry_slots(
-        entry, starts, time[starts], stratum_bounds
-    )  # fmt: skip
+    slot = None if entry is None else entry_slots(entry, starts, time[starts], stratum_bounds)
+    late = None if slot is None else np.flatnonzero(slot >= 0)
+    late_code = None
+    if late is not None and pattern is not None:
+        n_pat = pattern_x.shape[0]
+        if len(starts) * n_pat <= _LATE_CELLS_PER_ROW * late.shape[0] + _LATE_CELLS_SLACK:
+            late_code = slot[late] * n_pat + pattern[late]
     return RiskSets(
         x, time, event, weight, stratum, order, starts, group, group_stratum,
         stratum_bounds, ev_rows, ev_starts, ev_groups, deaths, term_counts, term_f,
         term_w, wx_events, means, pattern, pattern_x, entry=entry, late=late,
-        late_slot=late_slot,
+        late_slot=None if slot is None else slot[late], entry_slot=slot, late_code=late_code,
     )  # fmt: skip
 
 
 def entry_slots(
     entry: np.ndarray, starts: np.ndarray, group_time: np.ndarray, stratum_bounds: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rows that enter after the first group of their stratum, and their entry slots.
+) -> np.ndarray:
+    """Each row's entry slot: -1 when it is at risk from the first group of its stratum.
 
     A row's entry slot is the last (stratum, time) group with time at or before its entry:
     it is at risk in the groups after that slot, up to its own. Rows and groups are sorted
@@ -162,8 +171,7 @@ def entry_slots(
         found = np.searchsorted(group_time[g_lo:g_hi], entry[r_lo:r_hi], side="right")
         slot[r_lo:r_hi] = found + (g_lo - 1)  # -1 below: before the stratum's first group
         slot[r_lo:r_hi][found == 0] = -1
-    late = np.flatnonzero(slot >= 0)
-    return late, slot[late]
+    return slot
 
 
 def tie_terms(deaths: np.ndarray, ties: str):
@@ -348,6 +356,13 @@ def _subtract_late(rs: RiskSets, x: np.ndarray, risk: np.ndarray, g0, g1) -> Non
     """
     late, slot = rs.late, rs.late_slot
     r = risk[late]
+    if rs.late_code is not None:  # collapsed rows: x is the pattern's, so sum r per cell
+        n_pat = rs.pattern_x.shape[0]
+        cells = np.bincount(rs.late_code, weights=r, minlength=rs.n_groups * n_pat)
+        cells = cells.reshape(rs.n_groups, n_pat)
+        g0 -= cells.sum(axis=1)
+        g1 -= cells @ rs.pattern_x
+        return
     g0 -= np.bincount(slot, weights=r, minlength=rs.n_groups)
     buf = np.empty(late.shape[0])
     for j in range(x.shape[1]):
@@ -362,9 +377,11 @@ def at_risk_window(rs: RiskSets, cumulative: np.ndarray) -> np.ndarray:
     ``cumulative`` holds the sums up to each group (forward, per stratum, one or more
     columns); a row gets the value at its own group minus that at its entry slot.
     """
-    out = cumulative[rs.group]
-    if rs.late is not None and rs.late.size:
-        out[rs.late] -= cumulative[rs.late_slot]
+    if rs.late is None or not rs.late.size:
+        return cumulative[rs.group]
+    padded = np.concatenate([cumulative, np.zeros((1, *cumulative.shape[1:]))])
+    out = padded[rs.group]  # the last (zero) row of padded is the slot -1 of the others
+    out -= padded[rs.entry_slot]
     return out
 
 
