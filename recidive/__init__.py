@@ -17,6 +17,7 @@ from recidive.cohort_rates import age_profile, recidivism_rates
 from recidive.errors import (
     ArgumentError,
     ConvergenceWarning,
+    DisclosureError,
     InsufficientFollowUpWarning,
     RecidiveError,
     SmallCellWarning,
@@ -43,6 +44,7 @@ __all__ = [
     "CohortRules",
     "ConvergenceWarning",
     "CoxModel",
+    "DisclosureError",
     "InsufficientFollowUpWarning",
     "KMResult",
     "KaplanMeier",

@@ -64,6 +64,10 @@ class ArgumentError(RecidiveError):
     """An argument to an estimator or function is invalid (negative time, NaN, ...)."""
 
 
+class DisclosureError(RecidiveError):
+    """Disclosure control cannot publish the output at all (e.g. a cohort under the minimum)."""
+
+
 class RecidiveWarning(UserWarning):
     """Base class of recidive's warnings."""
 

@@ -81,8 +81,6 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "h_ci": "95%-BI",
         "h_ci_level": "{level}%-BI",
         "h_n": "N",
-        "h_n_events": "Recidivisten",
-        "h_n_at_risk": "Nog gevolgd",
         "h_covariate": "Kenmerk",
         "h_hr": "Hazard ratio",
         "h_p": "p",
@@ -117,8 +115,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "age_old": "{cut} jaar en ouder",
         # notes
         "note_suppressed": (
-            "× = niet gepubliceerd: gebaseerd op minder dan {m} personen, of zou via een "
-            "totaal een cel onder {m} onthullen (onthullingscontrole)."
+            "× = niet gepubliceerd (onthullingscontrole): berust op minder dan {m} personen, "
+            "of zou samen met een andere gepubliceerde waarde een aantal onder {m} onthullen."
         ),
         "note_insufficient": (
             "— = niet te schatten: de follow-up is te kort voor deze termijn "
@@ -170,8 +168,22 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "m_ci_text": "{level}%, puntsgewijs, {conf_type}-transformatie.",
         "m_disclosure": "Onthullingscontrole",
         "m_disclosure_text": (
-            "Cellen op minder dan {m} personen en aantallen onder {m} zijn onderdrukt (×), "
-            "met secundaire onderdrukking waar een totaal een verborgen cel zou onthullen."
+            "drempel {m} personen. Niet gepubliceerd (×) worden groepen van minder dan {m} "
+            "personen (ook een lege groep) en percentages waarbij minder dan {m} personen nog "
+            "gevolgd worden of waarachter meer dan 0 maar minder dan {m} recidivisten zitten. "
+            "Tussen twee "
+            "gepubliceerde tijdstippen van één curve (in tabel of figuur) liggen 0 of ten "
+            "minste {m} recidivisten, ook voor het totaal min de zichtbare groepen "
+            "(secundaire onderdrukking). De curves stappen op hele maanden, met ten minste {m} "
+            "recidivisten per stap, en stoppen waar minder dan {m} personen nog gevolgd worden; "
+            "op de gepubliceerde termijnen gaan ze door de waarden van de tabellen. De tabellen "
+            "geven geen aantallen recidivisten of nog gevolgden; percentages op 0,1% (tabellen) "
+            "of 1% (tekst), de mediane follow-up op halve jaren. Onder {least} personen wordt "
+            "geen sectie gemaakt."
+        ),
+        "m_disclosure_off": (
+            "uitgeschakeld (drempel 1 persoon): alleen voor analyse binnen de beveiligde "
+            "omgeving, niet voor publicatie."
         ),
         "m_benchmark": "Vergelijking",
         "m_benchmark_text": "{bench}: {b} binnen {h} jaar ({source}).",
@@ -296,8 +308,6 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "h_ci": "95% CI",
         "h_ci_level": "{level}% CI",
         "h_n": "N",
-        "h_n_events": "Reoffenders",
-        "h_n_at_risk": "At risk",
         "h_covariate": "Characteristic",
         "h_hr": "Hazard ratio",
         "h_p": "p",
@@ -329,8 +339,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "age_young": "younger than {cut}",
         "age_old": "{cut} and older",
         "note_suppressed": (
-            "× = not published: based on fewer than {m} persons, or would reveal a cell under "
-            "{m} through a total (disclosure control)."
+            "× = not published (disclosure control): rests on fewer than {m} persons, or "
+            "would reveal a count under {m} together with another published value."
         ),
         "note_insufficient": (
             "— = not estimable: follow-up is too short for this horizon "
@@ -375,8 +385,20 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "m_ci_text": "{level}%, pointwise, {conf_type} transformation.",
         "m_disclosure": "Disclosure control",
         "m_disclosure_text": (
-            "Cells based on fewer than {m} persons and counts under {m} are suppressed (×), "
-            "with secondary suppression where a total would reveal a hidden cell."
+            "threshold {m} persons. Not published (×): groups of fewer than {m} persons (an "
+            "empty group too) and rates with fewer than {m} persons still followed or resting "
+            "on more than 0 but fewer than {m} reoffenders. Between two published time points "
+            "of one curve (in a "
+            "table or a figure) lie 0 or at least {m} reoffenders, also for the total minus the "
+            "visible groups (secondary suppression). Curves step at whole months, at least {m} "
+            "reoffenders per step, and stop where fewer than {m} persons are still followed; at "
+            "the published horizons they pass through the tables' values. The tables give no "
+            "counts of reoffenders or persons at risk; rates to 0.1% (tables) or 1% (text), "
+            "the median follow-up to half years. No section is made below {least} persons."
+        ),
+        "m_disclosure_off": (
+            "switched off (threshold 1 person): for analysis inside the secure environment "
+            "only, not for publication."
         ),
         "m_benchmark": "Benchmark",
         "m_benchmark_text": "{bench}: {b} within {h} years ({source}).",

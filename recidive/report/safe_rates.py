@@ -1,0 +1,270 @@
+"""Rates and curves made safe for publication: the disclosure rules applied to rate tables.
+
+A rate table (:meth:`recidive.RateTable.to_frame`: per criterion, group and time, the
+exact numbers of :func:`recidive.recidivism_rates`) goes in; the same rows come out with
+only what may be published (:mod:`~recidive.report.disclosure`, rules R1-R5):
+
+* group sizes ``n`` of groups of at least ``min_cell`` persons, with secondary
+  suppression where the groups add up to the total (the total is treated as published
+  even when the table has no row for it: another output publishes it);
+* rates and intervals at the time points :func:`~recidive.report.disclosure.select_points`
+  keeps, first for the total, then for all visible groups together (with the union of
+  the hidden groups as one more curve) at a subset of the total's points;
+* rounded to :data:`~recidive.report.disclosure.RATE_DECIMALS`, without event counts,
+  numbers at risk or standard errors.
+
+The times of the input are the table horizons (``horizons``, in priority) and, for
+curves drawn in a figure, the points of a grid; one call covers both, so a table and a
+figure of the same curve publish one set of points. The section
+(:mod:`~recidive.report.content`) and ``recidive rates`` use :func:`publish_rates`; the
+blocks that later issues add (serious recidivism, rates by offence type and age band,
+trends) can use it the same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from recidive import defaults
+from recidive.report.disclosure import (
+    RATE_DECIMALS,
+    SUPPRESSED_STATUS,
+    count_is_safe,
+    hidden_groups,
+    select_points,
+)
+
+#: The published columns of a rate row (besides its keys and ``horizon_years``).
+PUBLISHED_COLUMNS: tuple[str, ...] = ("n", "rate", "ci_lower", "ci_upper", "status", "suppressed")
+_VALUES = ("rate", "ci_lower", "ci_upper")
+_INSUFFICIENT = "insufficient_follow_up"
+
+
+@dataclass(frozen=True)
+class PublishedRates:
+    """Rate rows after disclosure control, and notes saying what was hidden and why.
+
+    ``frame`` has the key columns of the input (``criterion``, the ``by`` columns),
+    ``horizon_years`` and :data:`PUBLISHED_COLUMNS`; a row with status ``"ok"`` is
+    published, ``"suppressed"`` hidden (values NaN, named in ``suppressed``),
+    ``"insufficient_follow_up"`` past everyone's follow-up.
+    """
+
+    frame: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    def at(self, horizons: Sequence[float]) -> pd.DataFrame:
+        """The rows at the given horizons (table rows), in the input's order."""
+        keep = np.isin(self.frame["horizon_years"].to_numpy(float), np.asarray(horizons, float))
+        return self.frame[keep].reset_index(drop=True)
+
+
+def publish_rates(
+    frame: pd.DataFrame,
+    min_cell: int = defaults.MIN_CELL,
+    by: Sequence[str] | str = (),
+    horizons: Sequence[float] = (),
+    total_label: str = "all",
+) -> PublishedRates:
+    """Apply the disclosure rules to a rate table.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Exact rates as ``RateTable.to_frame()``: optional ``criterion``, the ``by``
+        columns, ``horizon_years, n, n_events, n_at_risk, rate, ci_lower, ci_upper,
+        status``; every group at the same times.
+    min_cell : int
+        Threshold in persons.
+    by : sequence of str
+        Group columns; the row whose ``by`` values are all ``total_label`` is the total.
+    horizons : sequence of float
+        The table horizons, most needed first (tried first, see
+        :func:`~recidive.report.disclosure.select_points`). Other times in ``frame`` are
+        grid points of a figure, kept where they are safe.
+    total_label : str
+        Label of the total in the ``by`` columns.
+
+    Returns
+    -------
+    PublishedRates
+
+    Examples
+    --------
+    >>> import recidive as rc
+    >>> cohort = rc.build_cohort(rc.datasets.reference_registry(n_persons=120, seed=4))
+    >>> exact = rc.recidivism_rates(cohort, ["general"], horizons=(1, 2, 5), by=["age_group"])
+    >>> safe = publish_rates(exact.to_frame(), 10, by=["age_group"], horizons=(2, 5, 1))
+    >>> sorted(safe.frame.columns)  # no counts of events or persons at risk, no std_err
+    ['age_group', 'ci_lower', 'ci_upper', 'criterion', 'horizon_years', 'n', 'rate', 'status', 'suppressed']
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    frame = frame.reset_index(drop=True)
+    keys = [c for c in ("criterion",) if c in frame.columns]
+    blocks = frame.groupby(keys, sort=False) if keys else [((), frame)]
+    parts, notes = [], []
+    for _, block in blocks:
+        out, block_notes = _publish_block(block, min_cell, by, horizons, total_label)
+        parts.append(out)
+        notes += block_notes
+    out = pd.concat(parts).sort_index() if parts else frame.iloc[:0]
+    columns = keys + by + ["horizon_years", *PUBLISHED_COLUMNS]
+    return PublishedRates(out[columns].reset_index(drop=True), tuple(notes))
+
+
+def complete_groups(
+    frame: pd.DataFrame, by: Sequence[str], levels: Mapping[str, Sequence[str]] | None = None
+) -> pd.DataFrame:
+    """Add empty rows (``n = 0``) for groups a rate table left out, so they show as suppressed.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A rate table with a ``by`` column for each grouping.
+    by : sequence of str
+        Group columns.
+    levels : mapping, optional
+        All levels of each ``by`` column (e.g. the cohort's age groups); by default the
+        levels seen in ``frame``, so every combination of them has rows.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"criterion": "general", "age_group": ["all", "23+"],
+    ...                   "horizon_years": 2.0, "n": [30, 30], "n_events": [12, 12],
+    ...                   "n_at_risk": [15, 15], "rate": 0.4, "ci_lower": 0.3,
+    ...                   "ci_upper": 0.5, "status": "ok"})
+    >>> complete_groups(f, ["age_group"], {"age_group": ["<23", "23+"]})["age_group"].tolist()
+    ['all', '23+', '<23']
+    """
+    by = list(by)
+    if not by or not len(frame):
+        return frame
+    frame = frame.copy()
+    for c in by:
+        frame[c] = frame[c].astype(str)
+    levels = dict(levels or {})
+    for c in by:
+        seen = [v for v in frame[c].unique() if v != "all"]
+        levels.setdefault(c, seen)
+    keys = [c for c in ("criterion",) if c in frame.columns]
+    added = []
+    for key, block in frame.groupby(keys, sort=False) if keys else [((), frame)]:
+        present = set(map(tuple, block[by].to_numpy().tolist()))
+        times = np.unique(block["horizon_years"].to_numpy(float))
+        for combo in itertools.product(*(levels[c] for c in by)):
+            if tuple(map(str, combo)) in present:
+                continue
+            rows = pd.DataFrame({"horizon_years": times})
+            for c, v in zip(keys, key if isinstance(key, tuple) else (key,), strict=True):
+                rows[c] = v
+            for c, v in zip(by, combo, strict=True):
+                rows[c] = str(v)
+            rows = rows.assign(n=0.0, n_events=0.0, n_at_risk=0.0, status=_INSUFFICIENT)
+            added.append(rows)
+    if not added:
+        return frame
+    return pd.concat([frame, *added], ignore_index=True)
+
+
+def _publish_block(block, min_cell, by, horizons, total_label):
+    """Publish the rows of one criterion (a total and the groups that partition it)."""
+    times = np.unique(block["horizon_years"].to_numpy(float))
+    wanted = [float(h) for h in horizons]
+    order = [int(np.searchsorted(times, h)) for h in wanted if np.isin(h, times)]
+    fill = [j for j in range(len(times)) if times[j] not in wanted]
+    labels = block[by].astype(str) if by else pd.DataFrame(index=block.index)
+    is_total = (labels == total_label).all(axis=1).to_numpy() if by else np.ones(len(block), bool)
+    series = {}
+    if by and (~is_total).any():
+        for key, rows in block[~is_total].groupby([labels[c] for c in by], sort=False):
+            series[key if isinstance(key, tuple) else (key,)] = _counts(rows, times)
+    if is_total.any():
+        total = _counts(block[is_total], times)
+    else:  # no total row: another output publishes it, so protect against it
+        total = tuple(sum(s[i] for s in series.values()) for i in range(3))
+    hidden = hidden_groups({k: s[2] for k, s in series.items()}, min_cell) if series else set()
+    total_hidden = total[2] < min_cell
+    points_total = [] if total_hidden else select_points(total[0], total[1], order, min_cell, fill)
+    visible = [] if total_hidden else [k for k in series if k not in hidden]
+    points_groups: list[int] = []
+    if visible:
+        events = [series[k][0] for k in visible]
+        at_risk = [series[k][1] for k in visible]
+        if hidden:  # the union of the hidden groups is known as total minus the rest
+            events.append(total[0] - sum(events))
+            at_risk.append(total[1] - sum(at_risk))
+        allowed = set(points_total)
+        points_groups = select_points(
+            np.vstack(events),
+            np.vstack(at_risk),
+            [j for j in order if j in allowed],
+            min_cell,
+            [j for j in fill if j in allowed],
+        )
+    out = block.copy()
+    out["suppressed"] = ""
+    notes = []
+    name = str(block["criterion"].iloc[0]) if "criterion" in block else ""
+    for i, key, total_row in _rows(block, labels, is_total, by):
+        counts = total if total_row else series[key]
+        j = int(np.searchsorted(times, float(block.at[i, "horizon_years"])))
+        group_hidden = total_hidden or (not total_row and key in hidden)
+        chosen = points_total if total_row else points_groups
+        where = f"{name} {'/'.join(key) if key else total_label} {times[j]:g}y".strip()
+        if group_hidden:
+            _hide(out, i, ("n", *_VALUES))
+            if times[j] in wanted:
+                notes.append(f"{where}: group of fewer than {min_cell} persons (or protecting one)")
+        elif j in chosen:
+            for c in _VALUES:
+                out.at[i, c] = round(float(block.at[i, c]), RATE_DECIMALS)
+        elif block.at[i, "status"] == _INSUFFICIENT or counts[1][j] == 0:
+            out.at[i, "status"] = _INSUFFICIENT
+            for c in _VALUES:
+                out.at[i, c] = np.nan
+        else:
+            _hide(out, i, _VALUES)
+            if times[j] in wanted:
+                notes.append(f"{where}: {_reason(counts, j, min_cell)}")
+    return out, notes
+
+
+def _rows(block, labels, is_total, by):
+    for pos, i in enumerate(block.index):
+        key = tuple(labels.loc[i, c] for c in by) if by else ()
+        yield i, key, bool(is_total[pos])
+
+
+def _counts(rows: pd.DataFrame, times: np.ndarray):
+    """Cumulative events, numbers at risk (at ``times``) and the size of one group."""
+    unique = rows.drop_duplicates("horizon_years")
+    indexed = unique.set_index(unique["horizon_years"].astype(float)).reindex(times)
+    events = indexed["n_events"].fillna(0).to_numpy(float)
+    at_risk = indexed["n_at_risk"].fillna(0).to_numpy(float)
+    return events, at_risk, float(rows["n"].max()) if len(rows) else 0.0
+
+
+def _hide(out: pd.DataFrame, i, columns) -> None:
+    for c in columns:
+        out.at[i, c] = np.nan
+    out.at[i, "status"] = SUPPRESSED_STATUS
+    out.at[i, "suppressed"] = ",".join(columns)
+
+
+def _reason(counts, j: int, min_cell: int) -> str:
+    events, at_risk, _ = counts
+    if at_risk[j] < min_cell:
+        return f"fewer than {min_cell} persons still at risk"
+    if not count_is_safe(events[j], min_cell):
+        return f"fewer than {min_cell} persons with a reoffence"
+    return f"left out so that no difference with another published value shows fewer than {min_cell} persons"
