@@ -48,7 +48,7 @@ def cumulative_figure(
         return None
     at_risk = content.at_risk
     data = {
-        "max_years": float(rules.high_horizon),
+        "x_max": _x_max(rules),
         "curves": [_curve_data("all", content.curves["all"])],
         "at_risk": [
             {"years": float(y), "n_at_risk": None if np.isnan(n) else int(n)}
@@ -109,7 +109,7 @@ def by_age_figure(
     p = content.logrank.get("p_value")
     p_text = fmt.format_p_value(p, lang) if p is not None and np.isfinite(p) else ""
     data = {
-        "max_years": float(rules.high_horizon),
+        "x_max": _x_max(rules),
         "curves": [_curve_data(g, points) for g, points in groups.items()],
         "p_value": p,
     }
@@ -125,6 +125,11 @@ FIGURES = (cumulative_figure, by_type_figure, by_age_figure)
 
 
 # -- data -----------------------------------------------------------------------------------
+def _x_max(rules: QualifierRules) -> float:
+    """Right end of the time axis: a little past the last horizon, so its step shows."""
+    return float(rules.high_horizon) * 1.04
+
+
 def _value(x) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
@@ -167,7 +172,7 @@ def _draw_cumulative(ax, data: dict, texts: dict, lang: str) -> None:
         benchmark=(benchmark["rate"], benchmark["horizon_years"]),
         at_risk_times=None,
         time_unit="years",
-        max_years=data["max_years"],
+        max_years=data["x_max"],
         benchmark_label=texts["benchmark"],
         xlabel=text("ax_years", lang),
         ylabel=text("ax_rate", lang),
@@ -198,7 +203,7 @@ def _draw_by_age(ax, data: dict, texts: dict, lang: str) -> None:
         {names.get(c["group"], c["group"]): _km_frame(c) for c in data["curves"]},
         ax=ax,
         time_unit="years",
-        max_years=data["max_years"],
+        max_years=data["x_max"],
         ci=True,
         annotation=texts["annotation"],
         xlabel=text("ax_years", lang),

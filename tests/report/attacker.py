@@ -318,7 +318,7 @@ def _read_svg(pub: Published, svg: str, figure: dict) -> None:
     corners = _path_points(area.group(1))
     xs, ys = [p[0] for p in corners], [p[1] for p in corners]
     x0, x1, y_bottom, y_top = min(xs), max(xs), max(ys), min(ys)
-    max_years = figure["data"].get("max_years")
+    x_max = figure["data"].get("x_max")
     for curve in figure["data"].get("curves", []):
         gid = re.escape(html_lib.escape(f"curve-{curve['group']}"))
         found = re.search(rf'<g id="{gid}">\s*<path d="([^"]+)"', svg)
@@ -331,7 +331,7 @@ def _read_svg(pub: Published, svg: str, figure: dict) -> None:
         for (xa, ya), (xb, yb) in itertools.pairwise(vertices):
             if abs(xa - xb) > 1e-6 or abs(ya - yb) < 1e-6:
                 continue  # not a vertical step
-            years = (xb - x0) / (x1 - x0) * max_years
+            years = (xb - x0) / (x1 - x0) * x_max
             rate = (y_bottom - yb) / (y_bottom - y_top)
             match = [
                 p for p in json_points if abs(p[0] - years) < 0.02 and abs(p[1] - rate) < 0.006
