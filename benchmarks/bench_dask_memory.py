@@ -252,7 +252,7 @@ def cohort_figures(cohort) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 def bench_cohort(args) -> str:
     import recidive as rc
-    from recidive.cohort_dask import DaskRegistry
+    from recidive.dask import DaskRegistry
 
     persons, per_file = int(args.rows), int(args.rows_per_file)
     with tempfile.TemporaryDirectory(prefix="bench_dask_cohort_", dir=args.tmp) as tmp:

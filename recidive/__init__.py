@@ -10,6 +10,8 @@ recidivism section of the *Dadermonitor mensenhandel*.
 >>> rates = rc.recidivism_rates(cohort, criteria=["general"], horizons=(2, 5, 7))
 """
 
+# the Dask wing registers its implementations with recidive._engines (it imports no Dask)
+from recidive import dask as _dask_wing  # noqa: F401
 from recidive import datasets, report
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort

@@ -32,7 +32,7 @@ def shown(value: Any) -> str:
     Examples
     --------
     >>> shown(np.int64(4)), shown("x" * 100)[-5:], shown([np.float64(2.5)])
-    ('4', "xx'…", '[2.5]')
+    ('4', 'xxxx…', '[2.5]')
     """
     if isinstance(value, np.generic):
         value = value.item()
@@ -195,15 +195,20 @@ def check_share(value: Any, name: str) -> float:
     return float(value)
 
 
-def check_names(values: Any, name: str, allowed: Sequence[str]) -> tuple[str, ...]:
+def check_names(
+    values: Any, name: str, allowed: Sequence[str], allow_empty: bool = False
+) -> tuple[str, ...]:
     """Check a list of names from a fixed list: known, not repeated, not empty.
 
-    A single string is a list of one.
+    A single string is a list of one. ``allow_empty`` accepts an empty list (say, no
+    disposal excluded).
 
     Examples
     --------
     >>> check_names("general", "criteria", ("general", "property"))
     ('general',)
+    >>> check_names((), "excluded_disposals", ("acquittal",), allow_empty=True)
+    ()
     """
     if isinstance(values, str):
         values = (values,)
@@ -213,7 +218,7 @@ def check_names(values: Any, name: str, allowed: Sequence[str]) -> tuple[str, ..
         values = tuple(values)
     except TypeError:
         raise ArgumentError(f"{name} must be a list of names; got {shown(values)}") from None
-    if not values:
+    if not values and not allow_empty:
         raise ArgumentError(f"{name} is empty; give at least one of: {', '.join(allowed)}")
     unknown = [v for v in values if not isinstance(v, str) or v not in allowed]
     if unknown:

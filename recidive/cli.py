@@ -20,11 +20,32 @@ from recidive import defaults
 from recidive._progress import Progress
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
+from recidive.cohort_rates import recidivism_rates
+from recidive.datasets import (
+    DEFAULT_N_PERSONS,
+    DEFAULT_SEED,
+    FILE_FORMATS,
+    reference_registry,
+    write_registry,
+)
 from recidive.errors import ArgumentError, RecidiveError
+from recidive.estimation.horizon_rates import survival_rates
 from recidive.registry import Registry
+
+# recidive.report loads matplotlib and jinja2 only when it draws or renders, and
+# `import recidive` (run by any import of recidive.cli) loads recidive.report anyway:
+# imported here it adds no start-up time (python -X importtime -c "import recidive.cli")
+from recidive.report import recidivism_section
 from recidive.rules import CohortRules
 
 Runner = Callable[[argparse.Namespace], int]
+
+#: Output formats of ``recidive report``.
+REPORT_FORMATS: tuple[str, ...] = ("html", "md", "json")
+
+# how wide and how long a rates table printed on the terminal may be
+_DISPLAY_WIDTH = 200
+_DISPLAY_ROWS = 500
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,7 +128,10 @@ def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--detentions", metavar="FILE", help="detentions table (optional)")
     group.add_argument("--cutoff", metavar="DATE", help="data cut-off, YYYY-MM-DD")
     group.add_argument(
-        "--seed", type=int, default=2022, help="seed of the synthetic registry (default 2022)"
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"seed of the synthetic registry (default {DEFAULT_SEED})",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
@@ -115,8 +139,6 @@ def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
 def _load_cohort(args: argparse.Namespace, progress: Progress) -> Cohort:
     """The cohort from the given registry files, or from the synthetic reference registry."""
     if args.persons is None and args.cases is None:
-        from recidive.datasets import reference_registry
-
         progress(f"generating the synthetic reference registry (seed {args.seed})")
         registry = reference_registry(seed=args.seed)
     elif args.persons is None or args.cases is None:
@@ -144,18 +166,23 @@ def _add_simulate(subparsers: argparse._SubParsersAction) -> Runner:
         description="Simulate a registry from the calibrated generative model of "
         "recidive.datasets and write its tables.",
     )
-    parser.add_argument("--n", type=int, default=None, help="number of persons (default 50,000)")
-    parser.add_argument("--seed", type=int, default=2022, help="random seed (default 2022)")
+    parser.add_argument(
+        "--n", type=int, default=None, help=f"number of persons (default {DEFAULT_N_PERSONS:,})"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+    )
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
     parser.add_argument(
-        "--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)"
+        "--format",
+        choices=FILE_FORMATS,
+        default=FILE_FORMATS[0],
+        help=f"file format (default {FILE_FORMATS[0]})",
     )
     return _run_simulate
 
 
 def _run_simulate(args: argparse.Namespace) -> int:
-    from recidive.datasets import DEFAULT_N_PERSONS, reference_registry, write_registry
-
     n = DEFAULT_N_PERSONS if args.n is None else args.n
     if n < 1:
         raise ArgumentError(f"--n must be a positive number of persons, got {n}")
@@ -186,9 +213,9 @@ def _add_rates(subparsers: argparse._SubParsersAction) -> Runner:
     ready.add_argument("--event", metavar="COL", help="event column (0/1) of --survival")
     ready.add_argument(
         "--time-unit",
-        choices=("days", "weeks", "months", "years"),
-        default="days",
-        help="unit of --duration (default days)",
+        choices=tuple(defaults.UNITS_PER_YEAR),
+        default=defaults.TIME_UNIT,
+        help=f"unit of --duration (default {defaults.TIME_UNIT})",
     )
     parser.add_argument(
         "--criteria",
@@ -222,9 +249,6 @@ def _read_table(path: str) -> pd.DataFrame:
 
 
 def _run_rates(args: argparse.Namespace) -> int:
-    from recidive.cohort_rates import recidivism_rates
-    from recidive.estimation.horizon_rates import survival_rates
-
     progress = Progress(enabled=not args.quiet)
     if args.survival is not None:
         if not (args.duration and args.event):
@@ -261,7 +285,7 @@ def _run_rates(args: argparse.Namespace) -> int:
         result.to_csv(args.out, index=False)
         progress(f"wrote {args.out}")
     else:
-        with pd.option_context("display.width", 200, "display.max_rows", 500):
+        with pd.option_context("display.width", _DISPLAY_WIDTH, "display.max_rows", _DISPLAY_ROWS):
             print(result.to_string(index=False))
     return 0
 
@@ -280,8 +304,8 @@ def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
     )
     parser.add_argument(
         "--format",
-        default="html,md,json",
-        help="comma-separated output formats: html, md, json (default all three)",
+        default=",".join(REPORT_FORMATS),
+        help=f"comma-separated output formats: {', '.join(REPORT_FORMATS)} (default all)",
     )
     parser.add_argument("--out", default="out", metavar="DIR", help="output directory")
     parser.add_argument(
@@ -294,12 +318,13 @@ def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from recidive.report import recidivism_section
-
     formats = tuple(_split_list(args.format))
-    unknown = sorted(set(formats) - {"html", "md", "json"})
+    unknown = sorted(set(formats) - set(REPORT_FORMATS))
     if unknown or not formats:
-        raise _UsageError(f"--format takes html, md and json, got {args.format!r}")
+        raise _UsageError(
+            f"--format takes {', '.join(REPORT_FORMATS[:-1])} and {REPORT_FORMATS[-1]}, "
+            f"got {args.format!r}"
+        )
     progress = Progress(enabled=not args.quiet)
     cohort = _load_cohort(args, progress)
     section = recidivism_section(cohort, lang=args.lang, min_cell=args.min_cell, progress=progress)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from recidive import schema
+from recidive import _engines, schema
 from recidive.errors import ArgumentError
 from recidive.registry import Registry
 from recidive.rules import CohortRules
@@ -44,6 +44,7 @@ from recidive.validation import positions
 
 _NEVER = np.int64(10**7)  # a day number later than any date pandas can hold
 _END_REASONS = ("cut_off", "death", "emigration")
+_DEATH, _EMIGRATION = _END_REASONS.index("death"), _END_REASONS.index("emigration")
 _BASE_COLUMNS = (
     "person_id",
     "sex",
@@ -158,17 +159,17 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     Parameters
     ----------
     registry : Registry or DaskRegistry
-        Validated registry tables. A :class:`recidive.cohort_dask.DaskRegistry` (tables
+        Validated registry tables. A :class:`recidive.dask.DaskRegistry` (tables
         as Dask DataFrames or Parquet datasets) gives a
-        :class:`recidive.cohort_dask.DaskCohort` with the same rows, attrition and rates,
-        built partition by partition (see :mod:`recidive.cohort_dask`).
+        :class:`recidive.dask.DaskCohort` with the same rows, attrition and rates,
+        built partition by partition (see :mod:`recidive.dask.cohort`).
     rules : CohortRules, optional
         The policy; ``CohortRules()`` (the Dutch standard) when omitted.
 
     Returns
     -------
     Cohort
-        (a :class:`recidive.cohort_dask.DaskCohort` for a ``DaskRegistry``)
+        (a :class:`recidive.dask.DaskCohort` for a ``DaskRegistry``)
 
     Raises
     ------
@@ -197,20 +198,77 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
       cases   offence_before_start           1
       cases      offence_after_end           0
     """
-    if type(registry).__name__ == "DaskRegistry":
-        from recidive.cohort_dask import build_dask_cohort
-
-        return build_dask_cohort(registry, rules)
+    if _engines.is_distributed(registry):
+        return _engines.implementation("build_cohort")(registry, rules)
     rules = CohortRules() if rules is None else rules
     if not isinstance(registry, Registry):
         raise ArgumentError(f"registry must be a recidive.Registry, not {type(registry).__name__}")
     if not isinstance(rules, CohortRules):
         raise ArgumentError(f"rules must be a recidive.CohortRules, not {type(rules).__name__}")
-    cutoff = _cutoff(registry, rules)
-    persons, cases, detentions = registry._persons, registry._cases, registry._detentions
-    attrition: list[tuple] = []
+    cutoff = resolve_cutoff(registry, rules)
+    persons, cases = registry._persons, registry._cases
+    window = _followup_window(persons, rules, cutoff)
+    detained = _Detentions(
+        registry._detentions,
+        persons["person_id"],
+        window.start,
+        window.end,
+        rules.remove_detention_time,
+    )
+    everyone = np.arange(len(persons))
+    followup = (window.end - window.start) - detained.before(everyone, window.end)
+    keep, person_rows = _apply_steps(
+        "persons",
+        "persons read from the registry",
+        len(persons),
+        _person_steps(window, followup, rules),
+    )
+    pos = positions(persons["person_id"], cases["person_id"])
+    offence = _day(cases["offence_date"])
+    counted, case_rows = _apply_steps(
+        "cases",
+        "case rows read from the registry",
+        len(cases),
+        _case_steps(cases, rules, keep[pos], offence, window.start[pos], window.end[pos]),
+    )
+    kept = _counted_cases(cases, counted, pos, offence, window.start, detained)
+    persons_out = _person_frame(persons, rules, window, followup, keep)
+    for name, values in _criterion_columns(kept, rules, window, detained, keep).items():
+        persons_out[name] = values
+    return Cohort(
+        persons=persons_out,
+        attrition=_attrition_frame(person_rows + case_rows),
+        cases=kept.frame,
+        rules=rules,
+        cutoff_date=cutoff,
+        fingerprint=registry.fingerprint,
+        criteria=tuple(rules.criteria),
+    )
 
-    # persons: start, end, end reason, exclusion
+
+@dataclass(frozen=True)
+class _Window:
+    """Per registry person: follow-up from ``start`` to ``end`` (day numbers) and why it ends.
+
+    ``reason`` indexes :data:`_END_REASONS` (0 cut-off, 1 death, 2 emigration).
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    reason: np.ndarray
+
+
+@dataclass(frozen=True)
+class _CountedCases:
+    """The counted case rows (``frame``), with each row's person position and case day."""
+
+    frame: pd.DataFrame
+    pos: np.ndarray
+    case_day: np.ndarray
+
+
+def _followup_window(persons: pd.DataFrame, rules: CohortRules, cutoff: pd.Timestamp) -> _Window:
+    """Start (release, else disposal), end (cut-off minus lag, or death or emigration), reason."""
     start = _day(persons["index_disposal_date"])
     if rules.start == "release":
         release = _day(persons["index_release_date"], missing=-_NEVER)
@@ -218,28 +276,27 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     end = np.full(len(persons), _day_of(cutoff) - rules.registration_lag_days)
     reason = np.zeros(len(persons), dtype=np.int8)
     for code, column, on in (
-        (2, "emigration_date", rules.censor_at_emigration),
-        (1, "death_date", rules.censor_at_death),
+        (_EMIGRATION, "emigration_date", rules.censor_at_emigration),
+        (_DEATH, "death_date", rules.censor_at_death),
     ):
         if on:
             date = _day(persons[column], missing=_NEVER)
             reason = np.where(date <= end, code, reason).astype(np.int8)
             end = np.minimum(end, date)
-    detained = _Detentions(
-        detentions, persons["person_id"], start, end, rules.remove_detention_time
-    )
-    followup = (end - start) - detained.before(np.arange(len(persons)), end)
-    keep = np.ones(len(persons), dtype=bool)
-    attrition.append(
-        ("persons", "read", len(persons), len(persons), "persons read from the registry")
-    )
-    no_followup = end <= start
+    return _Window(start=start, end=end, reason=reason)
+
+
+def _person_steps(
+    window: _Window, followup: np.ndarray, rules: CohortRules
+) -> list[tuple[str, np.ndarray, str]]:
+    """The exclusion steps of persons, in order: (step, excluded, reason)."""
+    no_followup = window.end <= window.start
     steps = []
     if rules.censor_at_death:
         steps.append(
             (
                 "died_before_start",
-                no_followup & (reason == 1),
+                no_followup & (window.reason == _DEATH),
                 "died on or before the start of follow-up",
             )
         )
@@ -247,7 +304,7 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
         steps.append(
             (
                 "emigrated_before_start",
-                no_followup & (reason == 2),
+                no_followup & (window.reason == _EMIGRATION),
                 "emigrated on or before the start of follow-up",
             )
         )
@@ -260,16 +317,22 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     )
     if rules.remove_detention_time:
         steps.append(("no_time_at_risk", followup <= 0, "no day at risk outside detention"))
-    for step, drop, text in steps:
-        attrition.append(_step("persons", step, keep, drop, text))
-        keep &= ~drop
+    return steps
 
-    # cases: which rows count
-    pos = positions(persons["person_id"], cases["person_id"])
-    offence = _day(cases["offence_date"])
-    counted = np.ones(len(cases), dtype=bool)
-    attrition.append(("cases", "read", len(cases), len(cases), "case rows read from the registry"))
-    steps = [("person_excluded", ~keep[pos], "person excluded")]
+
+def _case_steps(
+    cases: pd.DataFrame,
+    rules: CohortRules,
+    person_kept: np.ndarray,
+    offence: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+) -> list[tuple[str, np.ndarray, str]]:
+    """The exclusion steps of case rows, in order: (step, excluded, reason).
+
+    ``person_kept``, ``start`` and ``end`` are those of each row's person.
+    """
+    steps = [("person_excluded", ~person_kept, "person excluded")]
     if rules.crimes_only:
         steps.append(("not_a_crime", ~cases["is_crime"].to_numpy(), "not a crime"))
     if rules.excluded_disposals:
@@ -281,44 +344,70 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
             )
         )
     steps.append(
-        ("offence_before_start", offence <= start[pos], "offence on or before start of follow-up")
+        ("offence_before_start", offence <= start, "offence on or before start of follow-up")
     )
-    steps.append(("offence_after_end", offence > end[pos], "offence after end of follow-up"))
-    for step, drop, text in steps:
-        attrition.append(_step("cases", step, counted, drop, text))
-        counted &= ~drop
+    steps.append(("offence_after_end", offence > end, "offence after end of follow-up"))
+    return steps
 
-    # counted cases: dated by their earliest counted offence
+
+def _apply_steps(
+    table: str, read: str, n: int, steps: list[tuple[str, np.ndarray, str]]
+) -> tuple[np.ndarray, list[tuple]]:
+    """Apply exclusion steps in order: the rows kept and the attrition rows (``read`` first)."""
+    kept = np.ones(n, dtype=bool)
+    rows = [(table, "read", n, n, read)]
+    for step, drop, text in steps:
+        rows.append(_step(table, step, kept, drop, text))
+        kept &= ~drop
+    return kept, rows
+
+
+def _counted_cases(
+    cases: pd.DataFrame,
+    counted: np.ndarray,
+    pos: np.ndarray,
+    offence: np.ndarray,
+    start: np.ndarray,
+    detained: _Detentions,
+) -> _CountedCases:
+    """The counted rows, dated by their case's earliest counted offence, with days at risk."""
     kept = cases.loc[counted].reset_index(drop=True)
     kpos = pos[counted]
     case_day = _case_day(kpos, kept["case_id"], offence[counted])
-    order = np.lexsort((case_day, kpos))
-    persons_out = _person_frame(persons, rules, start, end, reason, followup, keep)
-    for criterion in rules.criteria:
-        rows = _criterion_rows(criterion, kept, rules)[order]
-        first = _first_day(kpos[order][rows], case_day[order][rows], len(persons))
-        event = first <= end
-        when = np.where(event, first, end)
-        days = (when - start) - detained.before(np.arange(len(persons)), when)
-        persons_out[f"{criterion}_days"] = days[keep].astype(np.int64)
-        persons_out[f"{criterion}_event"] = event[keep].astype(np.int8)
-
     kept["start_date"] = _date(start[kpos])
     kept["case_date"] = _date(case_day)
     kept["days"] = ((case_day - start[kpos]) - detained.before(kpos, case_day)).astype(np.int64)
-    return Cohort(
-        persons=persons_out,
-        attrition=pd.DataFrame(
-            attrition, columns=["table", "step", "n_before", "n_after", "reason"]
-        ).assign(n_excluded=lambda f: f["n_before"] - f["n_after"])[
-            ["table", "step", "n_before", "n_after", "n_excluded", "reason"]
-        ],
-        cases=kept,
-        rules=rules,
-        cutoff_date=cutoff,
-        fingerprint=registry.fingerprint,
-        criteria=tuple(rules.criteria),
-    )
+    return _CountedCases(frame=kept, pos=kpos, case_day=case_day)
+
+
+def _criterion_columns(
+    counted: _CountedCases,
+    rules: CohortRules,
+    window: _Window,
+    detained: _Detentions,
+    keep: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """``{c}_days`` and ``{c}_event`` of each criterion ``c``, for the persons kept."""
+    n = len(window.start)
+    everyone = np.arange(n)
+    order = np.lexsort((counted.case_day, counted.pos))
+    columns = {}
+    for criterion in rules.criteria:
+        rows = _criterion_rows(criterion, counted.frame, rules)[order]
+        first = _first_day(counted.pos[order][rows], counted.case_day[order][rows], n)
+        event = first <= window.end
+        when = np.where(event, first, window.end)
+        days = (when - window.start) - detained.before(everyone, when)
+        columns[f"{criterion}_days"] = days[keep].astype(np.int64)
+        columns[f"{criterion}_event"] = event[keep].astype(np.int8)
+    return columns
+
+
+def _attrition_frame(rows: list[tuple]) -> pd.DataFrame:
+    """The attrition table from its rows ``(table, step, n_before, n_after, reason)``."""
+    frame = pd.DataFrame(rows, columns=["table", "step", "n_before", "n_after", "reason"])
+    frame["n_excluded"] = frame["n_before"] - frame["n_after"]
+    return frame[["table", "step", "n_before", "n_after", "n_excluded", "reason"]]
 
 
 class _Detentions:
@@ -385,7 +474,15 @@ def _first_day(pos: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
     return first
 
 
-def _person_frame(persons, rules, start, end, reason, followup, keep) -> pd.DataFrame:
+def _person_frame(
+    persons: pd.DataFrame,
+    rules: CohortRules,
+    window: _Window,
+    followup: np.ndarray,
+    keep: np.ndarray,
+) -> pd.DataFrame:
+    """One row per person kept: covariates, age, follow-up window and its length."""
+    start, end, reason = window.start, window.end, window.reason
     p = persons.loc[keep]
     birth, offence = p["birth_date"], p["index_offence_date"]
     days_old = (_day(offence) - _day(birth)).astype(np.float64)
@@ -421,7 +518,13 @@ def _person_frame(persons, rules, start, end, reason, followup, keep) -> pd.Data
     return out
 
 
-def _cutoff(registry: Registry, rules: CohortRules) -> pd.Timestamp:
+def resolve_cutoff(registry: Registry, rules: CohortRules) -> pd.Timestamp:
+    """The data cut-off a cohort uses (before any registration lag).
+
+    The rules' ``cutoff_date`` if set (refused when after the registry's own cut-off),
+    else the registry's ``cutoff_date``, else the latest date in the registry.
+    Shared by the in-memory and the Dask cohort builders.
+    """
     own = registry.cutoff_date
     if rules.cutoff_date is None:
         return own if own is not None else registry.latest_date

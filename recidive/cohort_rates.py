@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from recidive import defaults
+from recidive import _engines, defaults
 from recidive.errors import ArgumentError
 from recidive.estimation.horizon_rates import RateTable, survival_rates
-from recidive.estimation.kaplan_meier import kaplan_meier, kaplan_meier_by
+from recidive.estimation.kaplan_meier import kaplan_meier
 
 
 def _check_criteria(cohort, criteria: Sequence[str]) -> list[str]:
@@ -188,8 +188,8 @@ def age_profile(
         cut = int(cut)
         young = persons["age_at_index"].astype(float) < cut
     horizon_days = horizon_years * defaults.DAYS_PER_YEAR
-    if type(persons).__module__.split(".")[0] in ("dask", "dask_expr"):
-        counts = _dask_age_counts(persons, young, criterion, horizon_days)
+    if _engines.is_distributed(persons):
+        counts = _engines.implementation("age_counts")(persons, young, criterion, horizon_days)
     else:
         counts = _age_counts(persons, young.to_numpy(), criterion, horizon_days)
     n, n_young, n_rec, n_young_rec, rate_young, rate_old = counts
@@ -228,30 +228,3 @@ def _age_counts(persons: pd.DataFrame, young: np.ndarray, criterion: str, horizo
         return float(1.0 - km.at([horizon_days])["survival"].iloc[0])
 
     return n, n_young, n_rec, n_young_rec, cumulative(young), cumulative(~young)
-
-
-def _dask_age_counts(persons, young, criterion: str, horizon_days: float):
-    """The same from the Kaplan-Meier curves of the young and the older on a Dask frame.
-
-    One pass: the risk tables of both groups (:func:`kaplan_meier_by`) hold the counts too.
-    """
-    frame = persons[[f"{criterion}_days", f"{criterion}_event"]].assign(young=young)
-    curves = kaplan_meier_by(frame, f"{criterion}_days", f"{criterion}_event", by=["young"])
-    young_km, old_km = curves.get(True), curves.get(False)
-
-    def cumulative(km) -> float:
-        if km is None:
-            return float("nan")
-        return float(1.0 - km.at([horizon_days])["survival"].iloc[0])
-
-    n_young = young_km.n if young_km is not None else 0
-    n_old = old_km.n if old_km is not None else 0
-    rec = [km.n_events if km is not None else 0 for km in (young_km, old_km)]
-    return (
-        int(n_young + n_old),
-        int(n_young),
-        int(sum(rec)),
-        int(rec[0]),
-        cumulative(young_km),
-        cumulative(old_km),
-    )

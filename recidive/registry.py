@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recidive import schema
+from recidive import _engines, schema
 from recidive._arguments import check_date
 from recidive.errors import ArgumentError, ValidationError
 from recidive.validation import validate_tables
@@ -107,7 +107,7 @@ class Registry:
 
         With ``engine="dask"`` the arguments are Parquet files or directories of Parquet
         files (or Dask DataFrames) and the result is a
-        :class:`recidive.cohort_dask.DaskRegistry`, for registries larger than memory
+        :class:`recidive.dask.DaskRegistry`, for registries larger than memory
         (``pip install 'recidive[dask]'``); :func:`recidive.build_cohort` accepts it.
 
         Raises
@@ -129,9 +129,9 @@ class Registry:
         recidive.errors.ValidationError: persons has one column named 'person_id;sex': the file looks separated by ';'; use comma-separated values (or read the file with pandas.read_csv(path, sep=';') and pass the DataFrame)
         """
         if engine == "dask":
-            from recidive.cohort_dask import DaskRegistry
-
-            return DaskRegistry(persons, cases, detentions, cutoff_date=cutoff_date)
+            return _engines.implementation("Registry.from_files")(
+                persons, cases, detentions, cutoff_date=cutoff_date
+            )
         if engine != "pandas":
             raise ArgumentError(f"engine must be 'pandas' or 'dask', not {engine!r}")
         return cls(
@@ -140,26 +140,6 @@ class Registry:
             None if detentions is None else read_table(detentions, "detentions"),
             cutoff_date=cutoff_date,
         )
-
-    @classmethod
-    def _from_validated(
-        cls,
-        persons: pd.DataFrame,
-        cases: pd.DataFrame,
-        detentions: pd.DataFrame,
-        cutoff_date: object = None,
-        fingerprint: str = "",
-    ) -> Registry:
-        """A Registry of tables that already passed the gateway (internal).
-
-        For one person bucket of a :class:`recidive.cohort_dask.DaskRegistry`;
-        the tables are kept as they are, without a second validation.
-        """
-        registry = cls.__new__(cls)
-        registry._cutoff_date = check_date(cutoff_date, "cutoff_date")
-        registry._persons, registry._cases, registry._detentions = persons, cases, detentions
-        registry._fingerprint = fingerprint
-        return registry
 
     @property
     def persons(self) -> pd.DataFrame:
@@ -251,7 +231,7 @@ def read_table(source: TableSource | None, table: str) -> pd.DataFrame | None:
 
 
 def _unreadable(table: str, path: Path, kind: str, why: object) -> ValidationError:
-    reason = _reason(why)
+    reason = error_reason(why)
     return ValidationError(
         table,
         None,
@@ -260,7 +240,27 @@ def _unreadable(table: str, path: Path, kind: str, why: object) -> ValidationErr
     )
 
 
-def _reason(exc: object) -> str:
+def validated_registry(
+    persons: pd.DataFrame,
+    cases: pd.DataFrame,
+    detentions: pd.DataFrame,
+    cutoff_date: object = None,
+    fingerprint: str = "",
+) -> Registry:
+    """A :class:`Registry` of tables that already passed the gateway, kept as they are.
+
+    For one person bucket of a :class:`recidive.dask.DaskRegistry`, whose tables were
+    validated by :func:`~recidive.validation.validate_tables` in the bucket's task: no
+    second validation, no copy, and the fingerprint given (none by default).
+    """
+    registry = Registry.__new__(Registry)
+    registry._cutoff_date = check_date(cutoff_date, "cutoff_date")
+    registry._persons, registry._cases, registry._detentions = persons, cases, detentions
+    registry._fingerprint = fingerprint
+    return registry
+
+
+def error_reason(exc: object) -> str:
     """The first line of a reader's exception (its type's name when it has no message)."""
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 

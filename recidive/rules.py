@@ -17,10 +17,11 @@ from typing import Any
 import pandas as pd
 
 from recidive import schema
-from recidive._arguments import check_date
+from recidive._arguments import check_date, check_names
 from recidive.errors import ArgumentError
 
 _STARTS = ("release", "disposal")
+_MAX_AGE_YEARS = 120  # an age cut at or above it is not an age
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,15 @@ class CohortRules:
         set_(
             self,
             "excluded_disposals",
-            _check_codes("excluded_disposals", self.excluded_disposals, schema.DISPOSALS),
+            check_names(
+                self.excluded_disposals, "excluded_disposals", schema.DISPOSALS, allow_empty=True
+            ),
         )
-        set_(self, "criteria", _check_codes("criteria", self.criteria, schema.CRITERIA))
+        set_(
+            self,
+            "criteria",
+            check_names(self.criteria, "criteria", schema.CRITERIA, allow_empty=True),
+        )
         if not self.criteria:
             raise ArgumentError("criteria must name at least one criterion")
         lag = self.registration_lag_days
@@ -158,25 +165,6 @@ class CohortRules:
         return out
 
 
-def _check_codes(name: str, values: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    if isinstance(values, str):
-        values = (values,)
-    try:
-        values = tuple(values)
-    except TypeError:
-        raise ArgumentError(f"{name} must be a list of names, not {values!r}") from None
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise ArgumentError(
-            f"{name} has unknown value(s) {', '.join(map(repr, unknown))}; "
-            f"use any of {', '.join(allowed)}"
-        )
-    duplicated = sorted({v for v in values if values.count(v) > 1})
-    if duplicated:
-        raise ArgumentError(f"{name} lists {', '.join(map(repr, duplicated))} more than once")
-    return values
-
-
 def _check_positive(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise ArgumentError(f"{name} must be a positive number of years, not {value!r}")
@@ -204,7 +192,7 @@ def _check_age_bands(rules: CohortRules) -> None:
     if len(set(labels)) != len(labels) or not all(isinstance(x, str) for x in labels):
         raise ArgumentError(f"age_labels must be distinct strings, not {rules.age_labels!r}")
     cut = rules.monitor_age_cut
-    if isinstance(cut, bool) or not isinstance(cut, Real) or not 0 < cut < 120:
+    if isinstance(cut, bool) or not isinstance(cut, Real) or not 0 < cut < _MAX_AGE_YEARS:
         raise ArgumentError(f"monitor_age_cut must be an age in years, not {cut!r}")
     object.__setattr__(rules, "age_breaks", breaks)
     object.__setattr__(rules, "age_labels", labels)

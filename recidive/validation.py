@@ -56,7 +56,12 @@ _TRUE = ("true", "t", "1", "1.0", "yes", "y", "ja", "j", "misdrijf")
 _FALSE = ("false", "f", "0", "0.0", "no", "n", "nee", "overtreding")
 _BOOLEAN = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 _SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
-_MAX_IDS = 5
+_MAX_IDS = 5  # ids (or codes) a message shows
+_HEADER_CHARS = 40  # characters of a suspicious one-column header a message shows
+# the years pandas' datetime64[ns] can hold
+_FIRST_YEAR, _LAST_YEAR = pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1
+# integers up to this size are exact in float64, so a numeric id below it is a whole number
+_EXACT_FLOAT_INTEGER = 2**53
 
 
 def validate_tables(
@@ -106,14 +111,16 @@ def validate_tables(
     ...
     recidive.errors.ValidationError: persons.sex has unknown codes ('X') in 1 row (person_id 1); use one of M, F
     """
-    persons = _check_structure(persons, schema.PERSONS, allow_empty=allow_empty)
-    persons = _normalise(persons, schema.PERSONS)
-    cases = _normalise(_check_structure(cases, schema.CASES, allow_empty=allow_empty), schema.CASES)
+    persons = check_structure(persons, schema.PERSONS, allow_empty=allow_empty)
+    persons = normalise_table(persons, schema.PERSONS)
+    cases = normalise_table(
+        check_structure(cases, schema.CASES, allow_empty=allow_empty), schema.CASES
+    )
     if detentions is None:
         detentions = empty_table(schema.DETENTIONS)
     else:
-        detentions = _check_structure(detentions, schema.DETENTIONS, allow_empty=True)
-        detentions = _normalise(detentions, schema.DETENTIONS)
+        detentions = check_structure(detentions, schema.DETENTIONS, allow_empty=True)
+        detentions = normalise_table(detentions, schema.DETENTIONS)
     persons["person_id"], cases["person_id"], detentions["person_id"] = _same_id_type(
         persons["person_id"], cases["person_id"], detentions["person_id"]
     )
@@ -145,9 +152,15 @@ def _dtype(table: str, column: str):
 # -- structure ---------------------------------------------------------------------------
 
 
-def _check_structure(
+def check_structure(
     frame: object, spec: schema.TableSpec, allow_empty: bool = False
 ) -> pd.DataFrame:
+    """Check that ``frame`` is a table with ``spec``'s required columns; return a tidy copy.
+
+    Column names are stripped (and a byte-order mark dropped), absent optional columns
+    are added empty, and the columns are put in schema order (extra columns last). Used
+    by :func:`validate_tables` and by the Dask registry on each partition.
+    """
     table = spec.name
     if frame is None:
         raise ValidationError(
@@ -171,7 +184,7 @@ def _check_structure(
         header = frame.columns[0]
         for sep, said in _SEPARATORS.items():
             if sep in header:
-                shown = header if len(header) <= 40 else header[:40] + "…"
+                shown = header if len(header) <= _HEADER_CHARS else header[:_HEADER_CHARS] + "…"
                 raise ValidationError(
                     table,
                     None,
@@ -206,7 +219,13 @@ def _check_structure(
 # -- dtypes ------------------------------------------------------------------------------
 
 
-def _normalise(frame: pd.DataFrame, spec: schema.TableSpec) -> pd.DataFrame:
+def normalise_table(frame: pd.DataFrame, spec: schema.TableSpec) -> pd.DataFrame:
+    """Give a table from :func:`check_structure` the normalised dtypes (module docstring).
+
+    Ids, dates, codes, counts and flags are parsed in place; a value that cannot be
+    parsed raises :class:`~recidive.errors.ValidationError`. Used by
+    :func:`validate_tables` and by the Dask registry on each partition.
+    """
     table = spec.name
     frame["person_id"] = _ids(frame, table, "person_id")
     if table == "cases":
@@ -237,7 +256,7 @@ def _ids(frame: pd.DataFrame, table: str, column: str) -> pd.Series:
     empty = (text.isna() | (text == "")).to_numpy()
     _require(empty, frame, table, column, "is empty", "rows", fix="give every row an id")
     number = pd.to_numeric(text, errors="coerce")
-    plain = number.notna() & (number == np.round(number)) & (number.abs() < 2**53)
+    plain = number.notna() & (number == np.round(number)) & (number.abs() < _EXACT_FLOAT_INTEGER)
     if plain.all():
         digits = np.floor(np.log10(np.maximum(number.abs(), 1))) + 1 + (number < 0)
         if (text.str.len() == digits).all():  # no leading zeros, signs or decimals
@@ -276,7 +295,7 @@ def _dates(frame: pd.DataFrame, table: str, column: str, required: bool) -> pd.S
         values = values.dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(values):
         years = values.dt.year
-        bad = (years < 1678) | (years > 2261)
+        bad = (years < _FIRST_YEAR) | (years > _LAST_YEAR)
         parsed = values.where(~bad).astype("datetime64[ns]")
     elif pd.api.types.is_numeric_dtype(values) and values.notna().any():
         bad = values.notna()
@@ -292,7 +311,7 @@ def _dates(frame: pd.DataFrame, table: str, column: str, required: bool) -> pd.S
         table,
         column,
         "has unparseable dates",
-        fix="write dates as YYYY-MM-DD (years 1678-2261)",
+        fix=f"write dates as YYYY-MM-DD (years {_FIRST_YEAR}-{_LAST_YEAR})",
     )
     if required:
         _require(parsed.isna().to_numpy(), frame, table, column, "is empty", fix="fill in the date")

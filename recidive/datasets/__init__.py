@@ -12,6 +12,8 @@ from recidive.datasets._parameters import REFERENCE_PARAMETERS
 from recidive.datasets._public import load_mgus2, load_rossi
 from recidive.datasets._reference import (
     DEFAULT_N_PERSONS,
+    DEFAULT_SEED,
+    FILE_FORMATS,
     REALISTIC_N_PERSONS,
     reference_registry,
     simulate_registry,
@@ -20,6 +22,8 @@ from recidive.datasets._reference import (
 
 __all__ = [
     "DEFAULT_N_PERSONS",
+    "DEFAULT_SEED",
+    "FILE_FORMATS",
     "REALISTIC_N_PERSONS",
     "REFERENCE_PARAMETERS",
     "ModelParameters",

@@ -26,6 +26,9 @@ from scipy import optimize
 
 from recidive.datasets._model import ModelParameters
 from recidive.datasets._population import (
+    CATEGORY_HORIZON_YEARS,
+    GENERAL_HORIZONS_YEARS,
+    RECIDIVIST_HORIZON_YEARS,
     covariate_grid,
     cumulative_incidence,
     horizon_years,
@@ -50,28 +53,42 @@ _JSON_CATEGORY = {
     "human_trafficking": "mensenhandel",
 }
 
-#: Starting values of step 2 (three baseline rates per year, beta_age).
-_START = (0.2, 0.1, 0.05, -0.8)
+#: Starting values of step 2: the baseline rates per year (one per piece), and beta_age.
+_START_RATES = (0.2, 0.1, 0.05)
+_START_BETA_AGE = -0.8
+#: Starting values of step 1 (age_scale) and step 3 (each calibrated category share).
+_START_AGE_SCALE = 6.0
+_START_SHARE = 0.3
+
+# the solvers: brackets (log age scale, category share), the clip of the log baseline rates,
+# tolerances, and the largest gap of step 2 accepted
+_LOG_AGE_SCALE_BRACKET = (-5.0, 5.0)
+_SHARE_BRACKET = (1e-6, 1.0)
+_LOG_RATE_CLIP = (-30.0, 5.0)
+_BRENTQ_XTOL = 1e-14
+_ROOT_XTOL = 1e-13
+_MAX_GAP = 1e-9
 
 
 def published_targets() -> dict[str, float]:
     """The published figures of the *Dadermonitor mensenhandel 2017-2021*, by target name."""
     text = resources.files("recidive.datasets").joinpath("data/dadermonitor_2017_2021.json")
     ref = json.loads(text.read_text(encoding="utf-8"))
-    out = {f"general_{h}y": ref["general_recidivism"]["horizon_years"][str(h)] for h in (2, 5, 7)}
+    general = ref["general_recidivism"]["horizon_years"]
+    out = {f"general_{h}y": general[str(h)] for h in GENERAL_HORIZONS_YEARS}
     for cat, key in _JSON_CATEGORY.items():
-        out[f"{cat}_5y"] = ref["specific_recidivism_5y"][key]
+        out[f"{cat}_{CATEGORY_HORIZON_YEARS}y"] = ref["specific_recidivism_5y"][key]
     out["share_under_23"] = ref["age"]["share_under_23_among_offenders"]
     out["share_recidivists_under_23"] = ref["age"]["share_under_23_among_recidivists"]
     return out
 
 
 def _initial(**fixed: object) -> ModelParameters:
-    shares = {c: 0.3 for c in _JSON_CATEGORY} | FIXED_CATEGORY_SHARES
+    shares = {c: _START_SHARE for c in _JSON_CATEGORY} | FIXED_CATEGORY_SHARES
     return ModelParameters(
-        age_scale=6.0,
-        baseline_rates=_START[:3],
-        beta_age=_START[3],
+        age_scale=_START_AGE_SCALE,
+        baseline_rates=_START_RATES,
+        beta_age=_START_BETA_AGE,
         category_share=shares,
         **fixed,
     )
@@ -108,45 +125,45 @@ def calibrate(targets: dict[str, float] | None = None, **fixed: object) -> Model
         p = dataclasses.replace(params, age_scale=float(np.exp(log_scale)))
         return share_under_cut(p) - tg["share_under_23"]
 
-    params = dataclasses.replace(
-        params, age_scale=float(np.exp(optimize.brentq(age_gap, -5, 5, xtol=1e-14)))
-    )
+    log_scale = optimize.brentq(age_gap, *_LOG_AGE_SCALE_BRACKET, xtol=_BRENTQ_XTOL)
+    params = dataclasses.replace(params, age_scale=float(np.exp(log_scale)))
     grid = covariate_grid(params)
     p_young = share_under_cut(params)
 
     # 2. the counted-reoffence process
+    horizons = sorted({*GENERAL_HORIZONS_YEARS, RECIDIVIST_HORIZON_YEARS})
+
+    n_rates = len(_START_RATES)
+
     def unpack(v: np.ndarray) -> ModelParameters:
-        rates = tuple(float(x) for x in np.exp(np.clip(v[:3], -30.0, 5.0)))
-        return dataclasses.replace(params, baseline_rates=rates, beta_age=float(v[3]))
+        """Parameters from the unknowns: log baseline rates, then beta_age."""
+        rates = tuple(float(x) for x in np.exp(np.clip(v[:n_rates], *_LOG_RATE_CLIP)))
+        return dataclasses.replace(params, baseline_rates=rates, beta_age=float(v[n_rates]))
 
     def gaps(v: np.ndarray) -> np.ndarray:
         p = unpack(v)
-        f = [cumulative_incidence(p, horizon_years(h), grid=grid) for h in (2, 5, 7)]
-        share = recidivist_share_under_cut(p_young, f[2]["<23"], f[2]["23+"])
-        return np.array(
-            [
-                f[0]["all"] - tg["general_2y"],
-                f[1]["all"] - tg["general_5y"],
-                f[2]["all"] - tg["general_7y"],
-                share - tg["share_recidivists_under_23"],
-            ]
-        )
+        f = {h: cumulative_incidence(p, horizon_years(h), grid=grid) for h in horizons}
+        late = f[RECIDIVIST_HORIZON_YEARS]
+        share = recidivist_share_under_cut(p_young, late["<23"], late["23+"])
+        general = [f[h]["all"] - tg[f"general_{h}y"] for h in GENERAL_HORIZONS_YEARS]
+        return np.array([*general, share - tg["share_recidivists_under_23"]])
 
-    v0 = np.array([*np.log(_START[:3]), _START[3]])
-    sol = optimize.root(gaps, v0, method="hybr", options={"xtol": 1e-13})
-    if not sol.success or np.max(np.abs(gaps(sol.x))) > 1e-9:
+    v0 = np.array([*np.log(_START_RATES), _START_BETA_AGE])
+    sol = optimize.root(gaps, v0, method="hybr", options={"xtol": _ROOT_XTOL})
+    if not sol.success or np.max(np.abs(gaps(sol.x))) > _MAX_GAP:
         raise RuntimeError(f"calibration of the reoffence process failed: {sol.message}")
     params = unpack(sol.x)
 
     # 3. category shares
     shares = dict(params.category_share)
+    category_horizon = horizon_years(CATEGORY_HORIZON_YEARS)
     for cat in _JSON_CATEGORY:
 
         def cat_gap(s: float, cat: str = cat) -> float:
-            f = cumulative_incidence(params, horizon_years(5), s, grid)["all"]
-            return f - tg[f"{cat}_5y"]
+            f = cumulative_incidence(params, category_horizon, s, grid)["all"]
+            return f - tg[f"{cat}_{CATEGORY_HORIZON_YEARS}y"]
 
-        shares[cat] = float(optimize.brentq(cat_gap, 1e-6, 1.0, xtol=1e-14))
+        shares[cat] = float(optimize.brentq(cat_gap, *_SHARE_BRACKET, xtol=_BRENTQ_XTOL))
     return dataclasses.replace(params, category_share=shares)
 
 

@@ -35,6 +35,16 @@ TARGET_NAMES: tuple[str, ...] = (
     "share_recidivists_under_23",
 )
 
+#: Horizons (years) of the published general figures, of the per-category figures and of
+#: the share under 23 among recidivists.
+GENERAL_HORIZONS_YEARS: tuple[int, ...] = (2, 5, 7)
+CATEGORY_HORIZON_YEARS = 5
+RECIDIVIST_HORIZON_YEARS = 7
+
+#: The categories with a published figure (at :data:`CATEGORY_HORIZON_YEARS`).
+PUBLISHED_CATEGORIES: tuple[str, ...] = ("property", "violence", "drugs", "human_trafficking")
+
+# quadrature: age nodes per age group, and the largest number of prior cases summed over
 _N_AGE = 1500
 _MAX_PRIOR = 160
 
@@ -119,13 +129,16 @@ def population_values(params: ModelParameters) -> dict[str, float]:
     """The model's population value of every published figure (see :data:`TARGET_NAMES`)."""
     grid = covariate_grid(params)
     out = {}
-    for h in (2, 5, 7):
+    for h in GENERAL_HORIZONS_YEARS:
         out[f"general_{h}y"] = cumulative_incidence(params, horizon_years(h), grid=grid)["all"]
-    for cat in ("property", "violence", "drugs", "human_trafficking"):
+    category_horizon = horizon_years(CATEGORY_HORIZON_YEARS)
+    for cat in PUBLISHED_CATEGORIES:
         share = params.category_share[cat]
-        out[f"{cat}_5y"] = cumulative_incidence(params, horizon_years(5), share, grid)["all"]
+        out[f"{cat}_{CATEGORY_HORIZON_YEARS}y"] = cumulative_incidence(
+            params, category_horizon, share, grid
+        )["all"]
     p = share_under_cut(params)
-    f7 = cumulative_incidence(params, horizon_years(7), grid=grid)
+    f = cumulative_incidence(params, horizon_years(RECIDIVIST_HORIZON_YEARS), grid=grid)
     out["share_under_23"] = p
-    out["share_recidivists_under_23"] = recidivist_share_under_cut(p, f7["<23"], f7["23+"])
+    out["share_recidivists_under_23"] = recidivist_share_under_cut(p, f["<23"], f["23+"])
     return out

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from recidive.datasets._model import ModelParameters, sample_tables
+from recidive.datasets._model import ModelParameters
 from recidive.datasets._parameters import REFERENCE_PARAMETERS
+from recidive.datasets._sampler import sample_tables
 from recidive.errors import ArgumentError
 from recidive.registry import Registry
 
@@ -20,7 +21,11 @@ DEFAULT_N_PERSONS = 50_000
 #: A realistic cohort size: the monitor's cohort holds a few hundred offenders.
 REALISTIC_N_PERSONS = 350
 
-_FORMATS = ("csv", "parquet")
+#: The seed of the reference registry (the seed the report's figures are shown for).
+DEFAULT_SEED = 2022
+
+#: File formats :func:`write_registry` writes.
+FILE_FORMATS: tuple[str, ...] = ("csv", "parquet")
 
 
 def _check_size(n_persons: int) -> int:
@@ -31,7 +36,7 @@ def _check_size(n_persons: int) -> int:
 
 def simulate_registry(
     n_persons: int = REALISTIC_N_PERSONS,
-    seed: int = 2022,
+    seed: int = DEFAULT_SEED,
     params: ModelParameters = REFERENCE_PARAMETERS,
     as_registry: bool = False,
 ) -> dict[str, pd.DataFrame] | Registry:
@@ -67,7 +72,7 @@ def simulate_registry(
     return tables
 
 
-def reference_registry(n_persons: int = DEFAULT_N_PERSONS, seed: int = 2022) -> Registry:
+def reference_registry(n_persons: int = DEFAULT_N_PERSONS, seed: int = DEFAULT_SEED) -> Registry:
     """The synthetic reference registry, calibrated to the *Dadermonitor 2017-2021*.
 
     A registry simulated from an explicit generative model (``recidive.datasets._model``)
@@ -127,8 +132,8 @@ def write_registry(
     >>> [p.name for p in paths]
     ['persons.csv', 'cases.csv', 'detentions.csv']
     """
-    if format not in _FORMATS:
-        raise ArgumentError(f"format must be one of {_FORMATS}, got {format!r}")
+    if format not in FILE_FORMATS:
+        raise ArgumentError(f"format must be one of {FILE_FORMATS}, got {format!r}")
     if isinstance(registry, Registry):
         tables = {"persons": registry.persons, "cases": registry.cases}
         tables["detentions"] = registry.detentions

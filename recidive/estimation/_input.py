@@ -14,8 +14,14 @@ import pandas as pd
 
 from recidive.errors import ArgumentError
 
+# rows (positions) and bad values a message shows
+_ROWS_SHOWN = 5
+_VALUES_SHOWN = 5
+_EXAMPLES_SHOWN = 3  # values of a non-numeric column
+_COLUMNS_SHOWN = 12  # columns of a frame that lacks one
 
-def _first_rows(mask: np.ndarray, k: int = 5) -> str:
+
+def _first_rows(mask: np.ndarray, k: int = _ROWS_SHOWN) -> str:
     rows = np.flatnonzero(mask)[:k]
     more = ", …" if mask.sum() > k else ""
     return ", ".join(str(int(r)) for r in rows) + more
@@ -54,7 +60,7 @@ def _as_numeric(values, name: str) -> np.ndarray:
         return arr.astype(np.float64)
     except (TypeError, ValueError):
         raise ArgumentError(
-            f"{name} must be numeric; got values of type {arr.dtype} such as {arr[:3].tolist()}"
+            f"{name} must be numeric; got values of type {arr.dtype} such as {arr[:_EXAMPLES_SHOWN].tolist()}"
         ) from None
 
 
@@ -108,7 +114,7 @@ def check_event(event, n: int, name: str = "event") -> np.ndarray:
     if ok is not None and not ok.all():
         raise ArgumentError(
             f"{name} must be 0 (censored) or 1 (event); {int((~ok).sum())} rows have other "
-            f"values (rows {_first_rows(~ok)}: {np.unique(arr[~ok])[:5].tolist()}); "
+            f"values (rows {_first_rows(~ok)}: {np.unique(arr[~ok])[:_VALUES_SHOWN].tolist()}); "
             "recode the event indicator, or use cumulative_incidence for competing causes"
         )
     return arr.astype(np.int8, copy=False)
@@ -177,7 +183,7 @@ def check_times_requested(times, name: str = "times") -> np.ndarray:
     arr = _as_numeric(np.atleast_1d(np.asarray(times)), name)
     _check_finite(arr, name)
     if arr.shape[0] and arr.min() < 0:
-        raise ArgumentError(f"{name} must be >= 0; got {arr[arr < 0][:5].tolist()}")
+        raise ArgumentError(f"{name} must be >= 0; got {arr[arr < 0][:_VALUES_SHOWN].tolist()}")
     return arr.astype(np.float64)
 
 
@@ -195,5 +201,5 @@ def check_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> Non
     if missing:
         raise ArgumentError(
             f"{what} column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
-            f"not in the frame; available: {', '.join(map(str, frame.columns[:12]))}"
+            f"not in the frame; available: {', '.join(map(str, frame.columns[:_COLUMNS_SHOWN]))}"
         )

@@ -4,7 +4,7 @@ All strata come from one risk-table pass over the rows (for integer days a
 single ``np.bincount`` over (event, stratum, day) cell codes); the overall rows
 pool the strata's risk tables, not the rows. The frame may be a pandas or Dask
 DataFrame or a Parquet path: Dask data are reduced to the same risk table
-partition by partition (:mod:`recidive.estimation._dask`), and the rates are
+partition by partition (:mod:`recidive.dask.risk_table`), and the rates are
 computed from it by the same code.
 """
 
@@ -93,18 +93,26 @@ class RateTable:
         )
 
 
-#: Largest (strata x rows) grid of one block in :func:`_rates`.
-_BLOCK_CELLS = 4_000_000
+#: Largest (strata x rows) grid of one block in :func:`_rates` (a memory budget: 4e6 cells
+#: of three float grids take about 100 MB).
+BLOCK_CELLS = 4_000_000
 
 
-def _rates(table: RiskTable, t: np.ndarray, conf_type: str, conf_level: float) -> dict:
+def _rates(
+    table: RiskTable,
+    t: np.ndarray,
+    conf_type: str,
+    conf_level: float,
+    block_cells: int = BLOCK_CELLS,
+) -> dict:
     """Rates per (stratum, horizon) of a risk table, stratum-major.
 
     The Kaplan-Meier products and Greenwood sums of all strata run at once on
     a (strata x rows) grid padded with neutral elements (factor 1, term 0),
     which gives exactly the numbers of :func:`product_limit` on each stratum;
     CIs are computed at the horizons only (see :func:`km_from_table` and
-    :func:`values_at` for the curve-wise form of the same quantities).
+    :func:`values_at` for the curve-wise form of the same quantities). The strata
+    are taken in blocks of at most ``block_cells`` grid cells (at least one stratum).
     """
     n_strata = table.n_strata
     edges = np.searchsorted(table.stratum, np.arange(n_strata + 1))
@@ -118,7 +126,7 @@ def _rates(table: RiskTable, t: np.ndarray, conf_type: str, conf_level: float) -
     idx, left = np.empty(shape, dtype=np.int64), np.empty(shape, dtype=np.int64)
     past = np.empty(shape, dtype=bool)
     surv_at, var_at, cum_d_at = np.empty(shape), np.empty(shape), np.empty(shape)
-    block = max(1, _BLOCK_CELLS // longest)
+    block = max(1, block_cells // longest)
     for lo in range(0, n_strata, block):
         hi = min(lo + block, n_strata)
         rows = slice(int(edges[lo]), int(edges[hi]))
@@ -199,7 +207,7 @@ def survival_rates(
         One row per person (or per person and criterion). A Dask DataFrame,
         or the path of a Parquet file or dataset directory (read with Dask),
         gives the same numbers as in memory: each partition is reduced to a
-        risk table and the tables are summed (see :mod:`recidive.estimation._dask`).
+        risk table and the tables are summed (see :mod:`recidive.dask.risk_table`).
         Needs ``pip install 'recidive[dask]'``.
     duration, event : str
         Columns of follow-up time (in ``time_unit``) and the 0/1 event flag.
@@ -264,10 +272,12 @@ def rate_table(
     conf_type: str,
     conf_level: float,
     overall: bool = True,
+    block_cells: int = BLOCK_CELLS,
 ) -> RateTable:
     """The :class:`RateTable` of a risk table stratified by ``within + by`` (internal).
 
-    ``table`` has no empty strata; ``h_years`` are sorted horizons in years.
+    ``table`` has no empty strata; ``h_years`` are sorted horizons in years;
+    ``block_cells`` bounds the grid of one block of strata (see :func:`_rates`).
     """
     columns = within + by
     h_time = h_years * check_time_unit(time_unit)
@@ -275,7 +285,7 @@ def rate_table(
 
     parts = []
     if columns:
-        res = _rates(table, h_time, conf_type, conf_level)
+        res = _rates(table, h_time, conf_type, conf_level, block_cells)
         lab = _label_columns(labels, columns)
         key = np.repeat(np.arange(len(labels)), h_time.size)
         wkey = _within_key(labels, len(within))[key] if within else np.zeros(key.size, int)
@@ -290,7 +300,7 @@ def rate_table(
         else:
             pooled = table.pool()
         if pooled is not None:
-            res = _rates(pooled, h_time, conf_type, conf_level)
+            res = _rates(pooled, h_time, conf_type, conf_level, block_cells)
             key = np.repeat(np.arange(pooled.n_strata), h_time.size)
             lab = {c: np.full(key.size, OVERALL, dtype=object) for c in by}
             if within:

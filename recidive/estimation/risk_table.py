@@ -8,18 +8,19 @@ kind 0 = censored, 1, 2, ... = cause), formed from narrow integer codes with
 one int64 multiply-add; other times are first mapped to their distinct values
 with ``np.unique``. Risk tables are sums, so tables of disjoint parts of the
 data add up (``a + b``) to the table of the whole, which is how partitions of
-a Dask DataFrame or Parquet dataset are reduced (:func:`frame_risk_table`).
+a Dask DataFrame or Parquet dataset are reduced by the Dask wing
+(:func:`frame_risk_table` dispatches to :mod:`recidive.dask.risk_table`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from recidive import _engines
 from recidive.errors import ArgumentError
 from recidive.estimation._input import (
     check_cause,
@@ -466,17 +467,17 @@ def frame_risk_table(
     """Risk table of a survival frame stratified by the full product of the ``by`` levels.
 
     ``frame`` is a pandas DataFrame, a Dask DataFrame or the path of a Parquet
-    file or dataset; the last two are reduced partition by partition with
-    :func:`recidive.estimation._dask.dask_risk_table`, which calls this
+    file or dataset; the last two are reduced partition by partition by the Dask
+    wing (:func:`recidive.dask.risk_table.dask_risk_table`), which calls this
     function on each partition. ``event`` is a 0/1 flag, or with
     ``cause_of_interest`` a cause code (the table then has causes ``(1, 2)``:
     the cause of interest and any other). Strata may be empty; callers drop them.
     """
     by = list(by)
-    if _is_distributed(frame):
-        from recidive.estimation._dask import dask_risk_table
-
-        return dask_risk_table(frame, duration, event, by, weights, cause_of_interest, what)
+    if _engines.is_distributed(frame):
+        return _engines.implementation("frame_risk_table")(
+            frame, duration, event, by, weights, cause_of_interest, what
+        )
     wcol = [weights] if isinstance(weights, str) else []
     check_columns(frame, [duration, event, *by, *wcol], what)
     t = check_time(frame[duration], duration)
@@ -491,10 +492,3 @@ def frame_risk_table(
     w = check_weights(frame[weights] if wcol else weights, n)
     codes, labels = stratum_codes([frame[c] for c in by] if by else None, n, compress=False)
     return build_risk_table(t, kind, w, codes, labels, causes)
-
-
-def _is_distributed(frame) -> bool:
-    """A Dask collection or a path (read with Dask), without importing Dask."""
-    if isinstance(frame, str | os.PathLike):
-        return True
-    return type(frame).__module__.split(".")[0] in ("dask", "dask_expr")

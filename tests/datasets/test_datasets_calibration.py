@@ -91,7 +91,15 @@ def _imported_modules(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["_model.py", "_population.py", "_calibration.py", "_parameters.py", "_reference.py"]
+    "module",
+    [
+        "_model.py",
+        "_sampler.py",
+        "_population.py",
+        "_calibration.py",
+        "_parameters.py",
+        "_reference.py",
+    ],
 )
 def test_the_generator_and_calibration_never_see_estimates(module):
     imported = _imported_modules(DATASETS_DIR / module)

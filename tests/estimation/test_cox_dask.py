@@ -2,8 +2,8 @@
 
 Both exact routes run on a real ``distributed`` cluster (two worker processes, one thread
 each): collapsing identical rows into frequency weights (categorical covariates), and
-distributed Newton-Raphson on per-time sums (a continuous covariate, or forced by setting
-``MAX_COLLAPSED_ROWS`` to 0). Coefficients, variances, log-likelihoods and tests agree with
+distributed Newton-Raphson on per-time sums (a continuous covariate, or forced with
+``fit_cox(..., collapse=False)``). Coefficients, variances, log-likelihoods and tests agree with
 the in-memory fit to 1e-10.
 """
 
@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 from dask_cluster import local_client
 
-import recidive.estimation.cox._dask as cox_dask
 from recidive import CoxModel
+from recidive.dask.cox import collapse, newton, spec
+from recidive.dask.levels import global_levels
 from recidive.errors import ArgumentError
 from recidive.estimation.cox import cox_zph, fit_cox, predict_survival
 
@@ -105,10 +106,10 @@ def test_newton_route_equals_in_memory(client, frame, kwargs):
     assert_same_fit(got, fit_cox(frame, "days", "event", covariates, **kwargs), "newton")
 
 
-def test_newton_route_forced_on_categorical_data(client, frame, monkeypatch):
-    monkeypatch.setattr(cox_dask, "MAX_COLLAPSED_ROWS", 0)
+def test_newton_route_forced_on_categorical_data(client, frame):
     kwargs = {"strata": "region", "weights": "w", "robust": True}
-    got = fit_cox(dd.from_pandas(frame, npartitions=4), "days", "event", ["band", "male"], **kwargs)
+    ddf = dd.from_pandas(frame, npartitions=4)
+    got = fit_cox(ddf, "days", "event", ["band", "male"], collapse=False, **kwargs)
     expected = fit_cox(frame, "days", "event", ["band", "male"], **kwargs)
     assert_same_fit(got, expected, "newton")
 
@@ -116,8 +117,8 @@ def test_newton_route_forced_on_categorical_data(client, frame, monkeypatch):
 @pytest.mark.parametrize("covariates", [["band", "male"], ["band", "male", "age"]])
 def test_partitions_are_worked_a_slice_of_rows_at_a_time(client, frame, monkeypatch, covariates):
     """Slices of 1,024 rows (about 30 per partition) give the fit of the whole partitions."""
-    monkeypatch.setattr(cox_dask, "_SLICE_BYTES", 1)
-    assert cox_dask._slice_rows(4) == 1024
+    monkeypatch.setattr(spec, "SLICE_BYTES", 1)
+    assert spec.slice_rows(4) == 1024
     kwargs = {"strata": "region", "weights": "w", "robust": True}
     ddf = dd.from_pandas(frame, npartitions=2)
     route = "newton" if "age" in covariates else "collapse"
@@ -128,20 +129,22 @@ def test_partitions_are_worked_a_slice_of_rows_at_a_time(client, frame, monkeypa
 def test_slices_cover_the_partition_once(frame, monkeypatch):
     """In this process: the slices' sums are the partition's sums, every row in one slice."""
     seen = []
-    slice_sums = cox_dask._slice_sums
-    monkeypatch.setattr(cox_dask, "_slice_sums", lambda rows, *a: seen.append(rows.index) or
+    slice_sums = newton._slice_sums
+    monkeypatch.setattr(newton, "_slice_sums", lambda rows, *a: seen.append(rows.index) or
                         slice_sums(rows, *a))  # fmt: skip
     part = frame.iloc[:10_000]
     ddf = dd.from_pandas(part, npartitions=1)
-    design, _ = cox_dask._design_of(ddf, ["band", "age"], None)
-    levels = tuple(cox_dask._levels(ddf, ["region"]))
-    spec = cox_dask._Spec("days", "event", "w", ("region",), levels, design, "efron", 10_000)
-    summary, _ = cox_dask._leaf(part, spec, 0)
-    grid = cox_dask._grid(summary, cox_dask._strata_map(spec, summary["codes"])[0], "efron")
+    design, _ = spec.design_of(ddf, ["band", "age"], None)
+    levels = tuple(global_levels(ddf, ["region"]))
+    task_spec = spec.Spec("days", "event", "w", ("region",), levels, design, "efron", 10_000)
+    summary, _ = collapse.leaf(part, task_spec, 0)
+    grid = newton.build_grid(summary, spec.strata_map(task_spec, summary["codes"])[0], "efron")
     beta = np.array([0.1, -0.2, 0.05, 0.01])
-    whole = cox_dask._partition_sums(part, spec, grid, beta)
+    whole = newton.partition_sums(part, task_spec, grid, beta)
     assert len(seen) == 1
-    sliced = cox_dask._partition_sums(part, dataclasses.replace(spec, slice_rows=1024), grid, beta)
+    sliced = newton.partition_sums(
+        part, dataclasses.replace(task_spec, slice_rows=1024), grid, beta
+    )
     assert len(seen) == 1 + 10  # ceil(10_000 / 1024) slices
     assert np.array_equal(np.sort(np.concatenate(seen[1:])), np.arange(10_000))
     for key in ("b0", "b1", "b2", "e0", "e1", "e2"):
@@ -151,9 +154,9 @@ def test_slices_cover_the_partition_once(frame, monkeypatch):
 
 
 def test_collapse_budget_follows_the_worker_memory_limit(client):
-    budget = cox_dask._collapse_budget(6)
-    assert 0 < budget < cox_dask.MAX_COLLAPSED_ROWS
-    assert budget * 6 * cox_dask._BYTES_PER_CELL <= WORKER_MEMORY / 8
+    budget = collapse.collapse_budget(6)
+    assert 0 < budget < collapse.MAX_COLLAPSED_ROWS
+    assert budget * 6 * collapse.BYTES_PER_CELL <= WORKER_MEMORY / 8
 
 
 def test_route_respects_the_collapse_budget(client, frame, monkeypatch):
@@ -169,7 +172,7 @@ def test_route_respects_the_collapse_budget(client, frame, monkeypatch):
     assert largest < merged <= len(frame) // 2
     expected = fit_cox(frame, "days", "event", covariates, **kwargs)
     for budget, route in ((largest, "newton"), (merged, "collapse")):
-        monkeypatch.setattr(cox_dask, "_collapse_budget", lambda n_columns, b=budget: b)
+        monkeypatch.setattr(collapse, "collapse_budget", lambda n_columns, b=budget: b)
         got = fit_cox(ddf, "days", "event", covariates, **kwargs)
         assert_same_fit(got, expected, route)
 

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import recidive.estimation.cox.model as cox_model
 from recidive.errors import ArgumentError, ConvergenceWarning
 from recidive.estimation.cox import cox_zph, fit_cox, predict_survival
 from recidive.estimation.cox._collapse import collapse_rows
@@ -47,9 +46,7 @@ COV = ["male", "band", "prior", "form"]
 
 
 def _row_by_row(*args, **kwargs):
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(cox_model, "_COLLAPSE", False)
-        return fit_cox(*args, **kwargs)
+    return fit_cox(*args, collapse=False, **kwargs)
 
 
 def _assert_same(a, b):
@@ -197,9 +194,10 @@ def test_integer_bool_and_float_columns_give_the_same_fit(collapse):
     df = _registry(9, 800, n_days=30)
     small = df.astype({"days": np.int16, "event": bool, "male": bool, "prior": np.uint8})
     as_float = df.astype({"days": float, "event": float, "male": float, "prior": float})
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(cox_model, "_COLLAPSE", collapse)
-        fits = [fit_cox(d, "days", "event", COV, strata="region") for d in (df, small, as_float)]
+    fits = [
+        fit_cox(d, "days", "event", COV, strata="region", collapse=collapse)
+        for d in (df, small, as_float)
+    ]
     for other in fits[1:]:
         _assert_same(fits[0], other)
 

@@ -7,10 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
-from recidive.estimation.horizon_rates import survival_rates
+from recidive import defaults
+from recidive._arguments import check_horizons
+from recidive.estimation.horizon_rates import rate_table, survival_rates
 from recidive.estimation.kaplan_meier import kaplan_meier
 from recidive.estimation.logrank import logrank_test
-from recidive.estimation.risk_table import risk_table
+from recidive.estimation.risk_table import frame_risk_table, risk_table
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -145,7 +147,7 @@ def test_rates_are_exactly_the_kaplan_meier_curve_of_each_stratum(
         np.testing.assert_array_equal(got.status, at.status)
 
 
-def test_rates_in_blocks_of_strata_equal_rates_in_one_block(monkeypatch):
+def test_rates_in_blocks_of_strata_equal_rates_in_one_block():
     """Many strata are processed in blocks of the (strata x rows) grid: same numbers."""
     rng = np.random.default_rng(11)
     n = 3000
@@ -158,5 +160,9 @@ def test_rates_in_blocks_of_strata_equal_rates_in_one_block(monkeypatch):
     )
     kwargs = {"by": ["group"], "horizons": (0.5, 2, 6, 20), "time_unit": "years"}
     whole = survival_rates(df, "time", "event", **kwargs).to_frame()
-    monkeypatch.setattr("recidive.estimation.horizon_rates._BLOCK_CELLS", 150)
-    pd.testing.assert_frame_equal(survival_rates(df, "time", "event", **kwargs).to_frame(), whole)
+    table = frame_risk_table(df, "time", "event", ["group"]).drop_empty()
+    blocks = rate_table(
+        table, ["group"], [], check_horizons(kwargs["horizons"]), "years",
+        defaults.CONF_TYPE, defaults.CONF_LEVEL, block_cells=150,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(blocks.to_frame(), whole)

@@ -1,6 +1,6 @@
 """A registry as Dask DataFrames or Parquet datasets gives the cohort and rates of memory.
 
-``build_cohort`` on a :class:`recidive.cohort_dask.DaskRegistry` runs the in-memory gateway and
+``build_cohort`` on a :class:`recidive.dask.DaskRegistry` runs the in-memory gateway and
 cohort builder on person-aligned partitions; these tests run it on a ``distributed`` cluster
 (two worker processes) and compare with the in-memory pipeline.
 """
@@ -19,7 +19,7 @@ import recidive as rc
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
-from recidive.cohort_dask import DaskCohort, DaskRegistry  # noqa: E402
+from recidive.dask import DaskCohort, DaskRegistry  # noqa: E402
 
 CRITERIA = ["general", "property", "violence", "drugs", "human_trafficking"]
 TABLES = ("persons", "cases", "detentions")

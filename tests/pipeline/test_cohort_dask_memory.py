@@ -21,7 +21,7 @@ import recidive as rc
 
 pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
-from recidive.cohort_dask import DaskRegistry  # noqa: E402
+from recidive.dask import DaskRegistry  # noqa: E402
 
 WORKER_MEMORY = 550e6
 TABLES = ("persons", "cases", "detentions")

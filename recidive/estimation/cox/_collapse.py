@@ -24,8 +24,21 @@ import pandas as pd
 
 from recidive.estimation.cox._design import Design, constant_error
 
+#: Keys (products of radixes) stay below this, so that no int64 arithmetic overflows.
 _INT64_LIMIT = 2**62
-_BLOCK = 1 << 15  # rows per block when building keys
+#: Largest radix whose codes fit in int32.
+_INT32_LIMIT = 2**31
+#: Floats below this in magnitude are exact integers when whole.
+_EXACT_FLOAT_INT = 2**52
+#: Largest range of whole-number times coded as offsets (else their distinct values).
+_MAX_TIME_RANGE = 2**40
+#: Rows per block when building keys (cache-sized).
+_BLOCK = 1 << 15
+#: Counting (``np.bincount`` over the key range) instead of sorting while the range is at
+#: most this many times the rows plus a slack: patterns, then (stratum, time, event,
+#: pattern) keys.
+_DENSE_PATTERNS_PER_ROW, _DENSE_PATTERNS_SLACK = 4, 1 << 16
+_DENSE_KEYS_PER_ROW, _DENSE_KEYS_SLACK = 8, 1 << 20
 
 
 @dataclass
@@ -54,7 +67,9 @@ class _Digit:
 def _whole(values: np.ndarray) -> bool:
     if values.dtype.kind in "biu":
         return True
-    return bool(np.all(np.abs(values) < 2**52)) and bool(np.array_equal(values, np.floor(values)))
+    return bool(np.all(np.abs(values) < _EXACT_FLOAT_INT)) and bool(
+        np.array_equal(values, np.floor(values))
+    )
 
 
 def _range(values: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -95,12 +110,12 @@ def _covariate_digit(frame: pd.DataFrame, design: Design, cov: str, n: int) -> _
 
 
 def _int_for(radix: int):
-    return np.int32 if radix < 2**31 else np.int64
+    return np.int32 if radix < _INT32_LIMIT else np.int64
 
 
 def _number(key: np.ndarray, radix: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..m-1 of the distinct values of ``key`` (< radix), and those values (sorted)."""
-    if radix <= 4 * n + (1 << 16):
+    if radix <= _DENSE_PATTERNS_PER_ROW * n + _DENSE_PATTERNS_SLACK:
         present = np.flatnonzero(np.bincount(key, minlength=radix))
         remap = np.zeros(radix, dtype=_int_for(len(present)))
         remap[present] = np.arange(len(present))
@@ -125,6 +140,39 @@ def collapse_rows(
     """
     n = len(time)
     digits = [_covariate_digit(frame, design, cov, n) for cov in design.covariates]
+    numbered = _pattern_codes(digits, n)
+    if numbered is None:
+        return None
+    pcode, patterns = numbered
+    n_pat = len(patterns)
+    if n_pat > n // 2:
+        return None
+
+    time, t0, n_t, decode_time = _time_digits(time)
+    n_s = 1 if stratum is None else int(stratum.max()) + 1
+    radix = n_s * n_t * 2 * n_pat
+    if radix >= _INT64_LIMIT:
+        return None
+    key = _row_keys(time, t0, n_t, event, stratum, n_s, pcode, n_pat, radix)
+    del pcode
+    is_event = event > 0
+    if weight is not None:
+        is_event &= weight > 0
+    keys, w, event_rows = _distinct_rows(key, radix, n, weight, is_event)
+    del key
+    pc = keys % n_pat
+    rest = keys // n_pat
+    ev = (rest % 2).astype(bool)
+    rest //= 2
+    t = decode_time(rest % n_t).astype(float)
+    s = (rest // n_t).astype(np.int64)
+    x, pattern_x = _model_columns(digits, patterns, pc, len(keys))
+    event_weights = None if weight is None else weight[is_event]
+    return Collapsed(x, t, ev, w, s, event_rows, event_weights, pc, pattern_x)
+
+
+def _pattern_codes(digits: list[_Digit], n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pattern code of each row (0..patterns-1) and the patterns' keys; None on overflow."""
     radix_x = int(np.prod([d.radix for d in digits], dtype=object))
     if radix_x >= _INT64_LIMIT:
         return None
@@ -136,24 +184,21 @@ def collapse_rows(
             block += d.values[lo : lo + _BLOCK]
             if d.lo:
                 block -= d.lo
-    pcode, patterns = _number(kx, radix_x, n)
-    del kx
-    n_pat = len(patterns)
-    if n_pat > n // 2:
-        return None
+    return _number(kx, radix_x, n)
 
-    if _whole(time) and time.max() - time.min() < 2**40:
+
+def _time_digits(time: np.ndarray):
+    """Times as integers ``>= t0`` with ``n_t`` values, and the decoder back to times."""
+    if _whole(time) and time.max() - time.min() < _MAX_TIME_RANGE:
         time, t0, n_t = _range(time)
-        decode_time = lambda d: d + t0  # noqa: E731
-    else:
-        time, tvals = pd.factorize(time, sort=True)
-        t0, n_t = 0, len(tvals)
-        decode_time = lambda d: np.asarray(tvals, dtype=float)[d]  # noqa: E731
-    n_s = 1 if stratum is None else int(stratum.max()) + 1
-    radix = n_s * n_t * 2 * n_pat
-    if radix >= _INT64_LIMIT:
-        return None
-    dtype = _int_for(radix)  # key of (stratum, time, event, pattern), built in place
+        return time, t0, n_t, lambda d: d + t0
+    time, tvals = pd.factorize(time, sort=True)
+    return time, 0, len(tvals), lambda d: np.asarray(tvals, dtype=float)[d]
+
+
+def _row_keys(time, t0, n_t, event, stratum, n_s, pcode, n_pat, radix) -> np.ndarray:
+    """One integer key per row: (stratum, time, event, pattern), built in place."""
+    dtype = _int_for(radix)
     if np.iinfo(dtype).min <= time.min() and time.max() <= np.iinfo(dtype).max:
         key = time.astype(dtype)
         key -= t0
@@ -165,35 +210,31 @@ def collapse_rows(
     key += event > 0
     key *= n_pat
     key += pcode
-    del pcode
-    is_event = event > 0
-    if weight is not None:
-        is_event &= weight > 0
-    if radix <= 8 * n + (1 << 20):  # counting sort
+    return key
+
+
+def _distinct_rows(key, radix: int, n: int, weight, is_event):
+    """The distinct keys (sorted), their summed weights and the distinct row of each event."""
+    if radix <= _DENSE_KEYS_PER_ROW * n + _DENSE_KEYS_SLACK:  # counting sort
         sums = np.bincount(key, weight, minlength=radix)
         keys = np.flatnonzero(sums)
         w = sums[keys].astype(float)
         sums[keys] = np.arange(len(keys))  # reused as key -> distinct row
         event_rows = sums[key[is_event]].astype(_int_for(len(keys)))
-        del sums
+        return keys, w, event_rows
+    if weight is None:
+        keys, counts = np.unique(key, return_counts=True)
+        w = counts.astype(float)
     else:
-        if weight is None:
-            keys, counts = np.unique(key, return_counts=True)
-            w = counts.astype(float)
-        else:
-            pos = weight > 0
-            keys = np.unique(key[pos])
-            w = np.bincount(np.searchsorted(keys, key[pos]), weight[pos], minlength=len(keys))
-        event_rows = np.searchsorted(keys, key[is_event]).astype(_int_for(len(keys)))
-    del key
-    pc = keys % n_pat
-    rest = keys // n_pat
-    ev = (rest % 2).astype(bool)
-    rest //= 2
-    t = decode_time(rest % n_t).astype(float)
-    s = (rest // n_t).astype(np.int64)
+        pos = weight > 0
+        keys = np.unique(key[pos])
+        w = np.bincount(np.searchsorted(keys, key[pos]), weight[pos], minlength=len(keys))
+    event_rows = np.searchsorted(keys, key[is_event]).astype(_int_for(len(keys)))
+    return keys, w, event_rows
 
-    # the model columns of each pattern, then of each distinct row
+
+def _model_columns(digits: list[_Digit], patterns: np.ndarray, pc: np.ndarray, m: int):
+    """The model columns of each distinct row (F-order) and of each pattern."""
     cols = []
     left = patterns.copy()
     per_digit = []
@@ -202,9 +243,8 @@ def collapse_rows(
         left //= d.radix
     for block in reversed(per_digit):
         cols.extend(block)
-    x = np.empty((len(keys), len(cols)), order="F")
+    x = np.empty((m, len(cols)), order="F")
     for j, col in enumerate(cols):
         np.take(col, pc, out=x[:, j])
-    event_weights = None if weight is None else weight[is_event]
-    pattern_x = np.column_stack(cols) if cols else np.zeros((n_pat, 0))
-    return Collapsed(x, t, ev, w, s, event_rows, event_weights, pc, pattern_x)
+    pattern_x = np.column_stack(cols) if cols else np.zeros((len(patterns), 0))
+    return x, pattern_x

@@ -24,7 +24,7 @@ class Design:
     def matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """The covariate matrix of ``frame`` (same coding as at fit time), F-order."""
         for cov in self.covariates:
-            _require_columns(frame, [cov], "covariate")
+            require_columns(frame, [cov], "covariate")
             values = frame[cov]
             if cov in self.levels:
                 unknown = ~values.isin(self.levels[cov]) & values.notna()
@@ -48,7 +48,8 @@ class Design:
         return x
 
 
-def _require_columns(frame: pd.DataFrame, columns, role: str) -> None:
+def require_columns(frame: pd.DataFrame, columns, role: str) -> None:
+    """Raise when a ``role`` column (duration/event, strata, covariate, ...) is not in ``frame``."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ArgumentError(
@@ -69,20 +70,46 @@ def _check_missing(values: pd.Series, name: str) -> None:
 
 
 def constant_error(name: str, value: float, n: int) -> ArgumentError:
+    """The error for a numeric covariate (or model column) with one value in all rows."""
     return ArgumentError(
         f"covariate {name!r} is constant (value {value:g} in all {n} rows); "
         "drop it from the covariates"
     )
 
 
+def constant_level_error(name: str, level: object, n: int) -> ArgumentError:
+    """The error for a categorical covariate with one level in all rows."""
+    return ArgumentError(
+        f"covariate {name!r} is constant (level {level!r} in all {n} rows); "
+        "drop it from the covariates"
+    )
+
+
 def empty_levels_error(name: str, empty: list) -> ArgumentError:
+    """The error for a categorical covariate whose categories include levels without rows."""
     return ArgumentError(
         f"covariate {name!r} has empty level(s) {empty} (0 rows); remove "
         "unused categories (Series.cat.remove_unused_categories()) or merge levels"
     )
 
 
-def _is_categorical(values: pd.Series) -> bool:
+def missing_strata_error(column: str, n_missing: int) -> ArgumentError:
+    """The error for a strata column with missing values."""
+    return ArgumentError(
+        f"strata column {column!r} has missing values in {n_missing} rows; drop or recode them"
+    )
+
+
+def no_events_error(n_rows: int, event: str) -> ArgumentError:
+    """The error for data without a single event."""
+    return ArgumentError(
+        f"no events: all {n_rows} rows are censored ({event!r} is 0 everywhere); "
+        "a Cox model needs at least one event"
+    )
+
+
+def is_categorical(values: pd.Series) -> bool:
+    """Whether a covariate enters as dummies: categorical, string or object dtype."""
     return isinstance(values.dtype, pd.CategoricalDtype | pd.StringDtype) or (
         values.dtype.kind in "OSU"
     )
@@ -96,12 +123,12 @@ def build_design(
     With ``matrix=False`` the matrix is not built (the caller collapses the rows instead and
     checks for constant columns itself); the missing-value checks still run.
     """
-    covariates = _as_list(covariates, "covariates")
+    covariates = as_list(covariates, "covariates")
     if not covariates:
         raise ArgumentError("covariates is empty; give at least one covariate column")
     if len(set(covariates)) != len(covariates):
         raise ArgumentError(f"covariates has duplicates: {covariates}")
-    _require_columns(frame, covariates, "covariate")
+    require_columns(frame, covariates, "covariate")
     reference_levels = dict(reference_levels or {})
     stray = set(reference_levels) - set(covariates)
     if stray:
@@ -111,7 +138,7 @@ def build_design(
     names, terms, levels, refs = [], {}, {}, {}
     for cov in covariates:
         values = frame[cov]
-        if _is_categorical(values):
+        if is_categorical(values):
             _check_missing(values, cov)
             if isinstance(values.dtype, pd.CategoricalDtype):
                 lv = list(values.cat.categories)
@@ -122,10 +149,7 @@ def build_design(
             else:
                 lv = sorted(pd.unique(values), key=str)
             if len(lv) < 2:
-                raise ArgumentError(
-                    f"covariate {cov!r} is constant (level {lv[0]!r} in all {len(values)} rows); "
-                    "drop it from the covariates"
-                )
+                raise constant_level_error(cov, lv[0], len(values))
             ref = reference_levels.get(cov, lv[0])
             if ref not in lv:
                 raise ArgumentError(
@@ -159,7 +183,8 @@ def build_design(
     return design, x
 
 
-def _as_list(value, what: str) -> list:
+def as_list(value, what: str) -> list:
+    """A column name or a list of column names (None: none) as a list."""
     if value is None:
         return []
     if isinstance(value, str):

@@ -144,7 +144,8 @@ def reverse_cumsum(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     return out
 
 
-def _forward_cumsum(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def forward_cumsum(a: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sum from the first group of each stratum to each group."""
     out = np.empty_like(a)
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         out[lo:hi] = np.cumsum(a[lo:hi], axis=0)
@@ -297,7 +298,7 @@ def information(rs, risk, s1, e1, a, b, c1, c2, c3) -> np.ndarray:
     """Information matrix from the per-event-time scalars (see module docstring)."""
     cum_a = np.zeros(rs.n_groups)
     cum_a[rs.ev_groups] = a
-    cum_a = _forward_cumsum(cum_a, rs.stratum_bounds)
+    cum_a = forward_cumsum(cum_a, rs.stratum_bounds)
     v = cum_a[rs.group]
     v[rs.ev_rows] -= _b_per_event_row(rs, b)
     v *= risk
@@ -417,8 +418,8 @@ def score_residuals(rs: RiskSets, ev: Evaluation) -> np.ndarray:
     g_a[rs.ev_groups] = ev.a
     g_hx = np.zeros((rs.n_groups, x.shape[1]))
     g_hx[rs.ev_groups] = hx
-    cum_a = _forward_cumsum(g_a, rs.stratum_bounds)[rs.group]
-    cum_hx = _forward_cumsum(g_hx, rs.stratum_bounds)[rs.group]
+    cum_a = forward_cumsum(g_a, rs.stratum_bounds)[rs.group]
+    cum_hx = forward_cumsum(g_hx, rs.stratum_bounds)[rs.group]
     er = rs.ev_rows
     cum_a[er] -= np.repeat(ev.b, counts)
     cum_hx[er] -= np.repeat(hx_own, counts, axis=0)

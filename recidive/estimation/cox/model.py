@@ -8,15 +8,17 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from recidive import defaults
+from recidive import _engines, defaults
 from recidive._version import __version__
 from recidive.errors import ArgumentError, ConvergenceWarning
 from recidive.estimation.cox._collapse import collapse_rows
 from recidive.estimation.cox._design import (
-    _as_list,
-    _require_columns,
+    as_list,
     build_design,
     constant_error,
+    missing_strata_error,
+    no_events_error,
+    require_columns,
 )
 from recidive.estimation.cox._partial_likelihood import (
     build_risk_sets,
@@ -24,11 +26,11 @@ from recidive.estimation.cox._partial_likelihood import (
     score_residuals,
     weighted_crossprod,
 )
+from recidive.estimation.cox.prediction import predict_survival, standardized_survival
 from recidive.estimation.cox.results import CoxResults
-from recidive.estimation.risk_table import _is_distributed
+from recidive.estimation.cox.zph import cox_zph
 
 _TIES = ("efron", "breslow")
-_COLLAPSE = True  # merge identical rows into frequency weights (exact; off only in tests)
 
 
 def _check_settings(ties, conf_level, max_iter, tol) -> None:
@@ -58,25 +60,33 @@ def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
     return arr
 
 
-def _strata_codes(frame: pd.DataFrame, strata) -> tuple[np.ndarray, list, tuple]:
-    cols = _as_list(strata, "strata")
+def strata_codes(frame: pd.DataFrame, strata) -> tuple[np.ndarray, list, tuple]:
+    """Stratum code of each row, the strata columns and the levels (sorted combinations).
+
+    The codes number the combinations of the strata columns present in ``frame``, in
+    sorted order; a single stratum (no strata) is code 0 with no levels.
+    """
+    cols = as_list(strata, "strata")
     if not cols:
         return np.zeros(len(frame), dtype=np.int64), [], ()
-    _require_columns(frame, cols, "strata")
+    require_columns(frame, cols, "strata")
     for c in cols:
         n_bad = int(frame[c].isna().sum())
         if n_bad:
-            raise ArgumentError(
-                f"strata column {c!r} has missing values in {n_bad} rows; drop or recode them"
-            )
+            raise missing_strata_error(c, n_bad)
     keys = pd.MultiIndex.from_frame(frame[cols])
     codes, levels = pd.factorize(keys, sort=True)
     return codes.astype(np.int64), cols, tuple(levels)
 
 
-def _outcome(frame: pd.DataFrame, duration: str, event: str, weights, ties: str):
-    """Checked follow-up times, 0/1 events and frequency weights (None: all 1) of ``frame``."""
-    _require_columns(frame, [duration, event], "duration/event")
+def checked_outcome(frame: pd.DataFrame, duration: str, event: str, weights, ties: str):
+    """Checked follow-up times, 0/1 events and frequency weights (None: all 1) of ``frame``.
+
+    The argument errors of :func:`fit_cox` for these columns (missing, not numeric, missing
+    values, negative times, events other than 0/1, negative or, with Efron ties, fractional
+    weights).
+    """
+    require_columns(frame, [duration, event], "duration/event")
     time = _numeric(frame, duration, "duration")
     if (time < 0).any():
         raise ArgumentError(
@@ -92,7 +102,7 @@ def _outcome(frame: pd.DataFrame, duration: str, event: str, weights, ties: str)
     if weights is None:
         w = None  # unit weights, made only if the rows are fitted one by one
     else:
-        _require_columns(frame, [weights], "weights")
+        require_columns(frame, [weights], "weights")
         w = _numeric(frame, weights, "weights").astype(float, copy=False)
         if (w < 0).any():
             raise ArgumentError(
@@ -120,6 +130,8 @@ def fit_cox(
     conf_level: float = defaults.CONF_LEVEL,
     max_iter: int = 20,
     tol: float = 1e-9,
+    *,
+    collapse: bool = True,
 ) -> CoxResults:
     """Fit a Cox proportional hazards model by Newton-Raphson, as R ``coxph``.
 
@@ -154,6 +166,10 @@ def fit_cox(
         Newton-Raphson iterations (R's ``iter.max``, default 20).
     tol : float
         Convergence when ``abs(1 - loglik_old / loglik_new) <= tol`` (R's ``eps``).
+    collapse : bool
+        Merge identical rows into frequency weights before fitting (see Notes). Exact
+        either way; ``False`` (fit row by row in memory, the distributed Newton route on
+        Dask) is only for tests and benchmarks.
 
     Returns
     -------
@@ -191,27 +207,25 @@ def fit_cox(
     ['covariate', 'coef', 'std_err']
     """
     _check_settings(ties, conf_level, max_iter, tol)
-    if _is_distributed(frame):
-        from recidive.estimation.cox._dask import fit_cox_dask
-
-        return fit_cox_dask(
+    if _engines.is_distributed(frame):
+        return _engines.implementation("fit_cox")(
             frame, duration, event, covariates, strata=strata, weights=weights, robust=robust,
             reference_levels=reference_levels, ties=ties, conf_level=conf_level,
-            max_iter=max_iter, tol=tol,
+            max_iter=max_iter, tol=tol, collapse=collapse,
         )  # fmt: skip
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
     if len(frame) == 0:
         raise ArgumentError("frame has no rows")
-    time, status, w = _outcome(frame, duration, event, weights, ties)
-    stratum, strata_cols, strata_levels = _strata_codes(frame, strata)
+    time, status, w = checked_outcome(frame, duration, event, weights, ties)
+    stratum, strata_cols, strata_levels = strata_codes(frame, strata)
     design, _ = build_design(frame, covariates, reference_levels, matrix=False)
     if w is None:
         n_rows, n_total, n_events = len(time), float(len(time)), float(np.count_nonzero(status))
     else:
         n_rows, n_total, n_events = int((w > 0).sum()), float(w.sum()), float(w @ status)
     rows = None
-    if _COLLAPSE:
+    if collapse:
         rows = collapse_rows(frame, design, time, status, w, stratum if strata_cols else None)
     if rows is None:
         x = design.matrix(frame)
@@ -228,10 +242,7 @@ def fit_cox(
                 stratum[frame_rows],
             )  # fmt: skip
     if n_events == 0:
-        raise ArgumentError(
-            f"no events: all {n_rows} rows are censored ({event!r} is 0 everywhere); "
-            "a Cox model needs at least one event"
-        )
+        raise no_events_error(n_rows, event)
     if rows is None:
         rs = build_risk_sets(x, time, status == 1, w, stratum, ties)
     else:
@@ -242,7 +253,7 @@ def fit_cox(
         rs.input_event_rows, rs.input_event_weights = rows.event_rows, rows.event_weights
         del rows
     nf = newton_raphson(rs, max_iter=max_iter, tol=tol)
-    _warn_convergence(nf, design.names, max_iter, tol)
+    warn_convergence(nf, design.names, max_iter, tol)
     naive = nf.variance
     variance = naive
     if robust:
@@ -311,7 +322,13 @@ def assemble_results(
     )
 
 
-def _warn_convergence(nf, names, max_iter, tol) -> None:
+def warn_convergence(nf, names, max_iter, tol) -> None:
+    """Warn (:class:`~recidive.errors.ConvergenceWarning`) as R ``coxph`` does.
+
+    When the iterations ran out, or when a coefficient may be infinite (separation): the
+    log-likelihood converged while the step of that coefficient did not. ``stacklevel``
+    points at the caller of :func:`fit_cox`, in memory and on Dask alike.
+    """
     if max_iter <= 1:
         return
     if not nf.converged:
@@ -423,18 +440,12 @@ class CoxModel:
 
     def check_proportional_hazards(self, transform: str = "km"):
         """Test of proportional hazards, as R ``cox.zph`` (see :func:`cox_zph`)."""
-        from recidive.estimation.cox.zph import cox_zph
-
         return cox_zph(self._fitted(), transform=transform)
 
     def predict_survival(self, frame: pd.DataFrame, times) -> pd.DataFrame:
         """Predicted survival of each row at ``times`` (see :func:`predict_survival`)."""
-        from recidive.estimation.cox.prediction import predict_survival
-
         return predict_survival(self._fitted(), frame, times)
 
     def standardized_survival(self, frame: pd.DataFrame, group: str, times) -> pd.DataFrame:
         """Covariate-adjusted survival per level of ``group`` (see :func:`standardized_survival`)."""
-        from recidive.estimation.cox.prediction import standardized_survival
-
         return standardized_survival(self._fitted(), frame, group, times)

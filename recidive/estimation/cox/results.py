@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import special
 
 from recidive.errors import ArgumentError
+from recidive.estimation.cox._concordance import concordance as harrell_concordance
 
 SUMMARY_COLUMNS = [
     "covariate",
@@ -117,10 +118,8 @@ class CoxResults:
 
     @cached_property
     def _concordance(self):
-        from recidive.estimation.cox._concordance import concordance
-
         self._require_rows("the concordance")
-        return concordance(*self._concordance_inputs)
+        return harrell_concordance(*self._concordance_inputs)
 
     def _require_rows(self, what: str) -> None:
         """Raise when the fit kept no rows (distributed Newton route on Dask data)."""

@@ -1,6 +1,6 @@
 """A scratch directory for Dask work files, removed when nothing refers to it any more.
 
-:func:`recidive.cohort_dask.build_dask_cohort` writes the registry, bucketed by person, and the
+:func:`recidive.dask.cohort.build_dask_cohort` writes the registry, bucketed by person, and the
 cohort it builds as Parquet files under a :class:`ScratchDir`. The lazy Dask frames of the
 cohort read those files, and their task graphs hold the ``ScratchDir``: the directory lives as
 long as any frame (or the cohort) that reads it, and is removed with the last of them (or at
