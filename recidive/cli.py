@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from recidive import defaults
+from recidive._arguments import check_min_cell
 from recidive._progress import Progress
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
@@ -28,7 +30,7 @@ from recidive.datasets import (
     reference_registry,
     write_registry,
 )
-from recidive.errors import ArgumentError, RecidiveError
+from recidive.errors import ArgumentError, RecidiveError, SmallCellWarning
 from recidive.estimation.horizon_rates import survival_rates
 from recidive.registry import Registry
 
@@ -36,6 +38,7 @@ from recidive.registry import Registry
 # `import recidive` (run by any import of recidive.cli) loads recidive.report anyway:
 # imported here it adds no start-up time (python -X importtime -c "import recidive.cli")
 from recidive.report import recidivism_section
+from recidive.report.safe_rates import complete_groups, publish_rates
 from recidive.rules import CohortRules
 
 Runner = Callable[[argparse.Namespace], int]
@@ -234,7 +237,24 @@ def _add_rates(subparsers: argparse._SubParsersAction) -> Runner:
         "--conf-type", choices=defaults.CONF_TYPES, default=defaults.CONF_TYPE, help="CI type"
     )
     parser.add_argument("--out", metavar="FILE", help="write CSV here instead of printing")
+    _add_min_cell(
+        parser,
+        "rates leave the analysis environment: they are published as the "
+        "section publishes them (group sizes, rates and intervals, no counts); "
+        "1 writes the exact table, for use inside the secure environment only",
+    )
     return _run_rates
+
+
+def _add_min_cell(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--min-cell",
+        type=int,
+        default=defaults.MIN_CELL,
+        metavar="N",
+        help=f"disclosure threshold in persons (default {defaults.MIN_CELL}; see "
+        f"docs/disclosure.md): {what}",
+    )
 
 
 def _read_table(path: str) -> pd.DataFrame:
@@ -249,6 +269,7 @@ def _read_table(path: str) -> pd.DataFrame:
 
 
 def _run_rates(args: argparse.Namespace) -> int:
+    min_cell = check_min_cell(args.min_cell)
     progress = Progress(enabled=not args.quiet)
     if args.survival is not None:
         if not (args.duration and args.event):
@@ -280,7 +301,7 @@ def _run_rates(args: argparse.Namespace) -> int:
             by=args.by,
             conf_type=args.conf_type,
         )
-    result = table.to_frame()
+    result = published_rates(table.to_frame(), min_cell, args.by, args.horizons, progress)
     if args.out:
         result.to_csv(args.out, index=False)
         progress(f"wrote {args.out}")
@@ -288,6 +309,29 @@ def _run_rates(args: argparse.Namespace) -> int:
         with pd.option_context("display.width", _DISPLAY_WIDTH, "display.max_rows", _DISPLAY_ROWS):
             print(result.to_string(index=False))
     return 0
+
+
+def published_rates(
+    frame: pd.DataFrame,
+    min_cell: int,
+    by: Sequence[str],
+    horizons: Sequence[float],
+    progress: Callable[[str], None],
+) -> pd.DataFrame:
+    """The rates ``recidive rates`` writes: the disclosure policy applied, or exact with 1.
+
+    Every group of every ``by`` column shows (an empty one suppressed), and the groups are
+    protected against the total even when they are the only rows (another run publishes it).
+    """
+    if min_cell <= 1:
+        return frame
+    published = publish_rates(
+        complete_groups(frame, by), min_cell, by=by, horizons=[float(h) for h in horizons]
+    )
+    hidden = int((published.frame["status"] == "suppressed").sum())
+    if hidden:
+        progress(f"{hidden} rate(s) suppressed by disclosure control (min_cell={min_cell})")
+    return published.frame
 
 
 def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
@@ -309,10 +353,15 @@ def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
     )
     parser.add_argument("--out", default="out", metavar="DIR", help="output directory")
     parser.add_argument(
-        "--min-cell",
-        type=int,
-        default=defaults.MIN_CELL,
-        help=f"suppress cells of fewer persons (default {defaults.MIN_CELL})",
+        "--svg",
+        action="store_true",
+        help="also write the figures as SVG (the same points as the PNG; output checkers "
+        "such as ACRO block SVG by default)",
+    )
+    _add_min_cell(
+        parser,
+        "nothing published shows, or lets one derive, a count of fewer "
+        "persons; 1 switches suppression off (inside the secure environment only)",
     )
     return _run_report
 
@@ -325,11 +374,15 @@ def _run_report(args: argparse.Namespace) -> int:
             f"--format takes {', '.join(REPORT_FORMATS[:-1])} and {REPORT_FORMATS[-1]}, "
             f"got {args.format!r}"
         )
+    with warnings.catch_warnings():  # refused at the door; the section warns below 10
+        warnings.simplefilter("ignore", SmallCellWarning)
+        min_cell = check_min_cell(args.min_cell)
     progress = Progress(enabled=not args.quiet)
     cohort = _load_cohort(args, progress)
-    section = recidivism_section(cohort, lang=args.lang, min_cell=args.min_cell, progress=progress)
+    section = recidivism_section(cohort, lang=args.lang, min_cell=min_cell, progress=progress)
     progress(f"writing {', '.join(formats)} to {args.out}")
-    for path in section.save(args.out, formats=formats):
+    figure_formats = ("png", "svg") if args.svg else ("png",)
+    for path in section.save(args.out, formats=formats, figure_formats=figure_formats):
         print(path)
     return 0
 
