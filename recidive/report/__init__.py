@@ -7,7 +7,8 @@
 
 The layer is a pipeline of pure steps, one way (:mod:`~recidive.report.pipeline`):
 :mod:`~recidive.report.content` estimates and hands every number, curves included,
-to disclosure control (:mod:`~recidive.report.disclosure`);
+to disclosure control (the policy's rules in :mod:`~recidive.report.disclosure`, applied
+to rate tables and curves by :mod:`~recidive.report.safe_rates`; ``docs/disclosure.md``);
 :mod:`~recidive.report.text` writes the sentences from the safe numbers;
 :mod:`~recidive.report.tables` and :mod:`~recidive.report.figures` lay them out; and
 :class:`Section` renders them with the Jinja2 templates. Every word comes from the

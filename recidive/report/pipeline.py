@@ -49,8 +49,8 @@ def recidivism_section(
 
     Estimates general recidivism at ``horizons``, the 5-year rates by type of offence,
     rates and curves by age group, the age profile of recidivists and a Cox model;
-    suppresses small cells; generates the headline and the key sentences from the
-    numbers; draws the figures.
+    applies disclosure control to every number (``docs/disclosure.md``); generates the
+    headline and the key sentences from the numbers; draws the figures.
 
     Parameters
     ----------
@@ -62,7 +62,8 @@ def recidivism_section(
         Recidivism of all adult offenders at 2 years (WODC, 26%); a :class:`Benchmark`
         sets its horizon, label and source.
     min_cell : int
-        Disclosure threshold in persons; see :mod:`recidive.report.disclosure`.
+        Disclosure threshold in persons (a whole number >= 1; 1 switches suppression off,
+        for analysis inside the secure environment); see :mod:`recidive.report.disclosure`.
     context : sequence of str, optional
         Paragraphs placed, as given, after the key sentences.
     horizons : sequence of float
@@ -84,10 +85,17 @@ def recidivism_section(
     -------
     Section
 
+    Raises
+    ------
+    recidive.errors.DisclosureError
+        When the cohort has fewer than ``2 * min_cell`` persons (nothing but 0% could be
+        published).
+
     Warns
     -----
     SmallCellWarning
-        When disclosure control suppressed cells; the message says which.
+        When disclosure control suppressed cells (the message says which), or when
+        ``min_cell`` is below 10.
 
     Examples
     --------
