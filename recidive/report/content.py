@@ -30,7 +30,12 @@ from recidive.report import disclosure
 from recidive.report.cox_content import CoxContent, cox_content
 from recidive.report.formatting import horizon_key
 from recidive.report.qualifiers import Benchmark, QualifierRules
-from recidive.report.safe_rates import PublishedRates, complete_groups, publish_rates
+from recidive.report.safe_rates import (
+    Containing,
+    PublishedRates,
+    complete_groups,
+    publish_rates,
+)
 from recidive.rules import CohortRules
 
 #: Horizons (years) of the general rates table: every year up to seven.
@@ -149,7 +154,8 @@ def compute_content(
         exact = general_rates(cohort, priority, labels, float(rules.high_horizon), conf)
         general = publish_rates(exact, min_cell, by=["age_group"], horizons=priority)
         say("estimating recidivism by type of offence")
-        by_type = rates_by_type(cohort, rules, conf, min_cell)
+        general_curve = Containing(exact, general.frame, by=("age_group",))
+        by_type = rates_by_type(cohort, rules, conf, min_cell, general_curve)
         say("estimating the age profile of recidivists")
         profile = age_profile(cohort, horizon_years=rules.high_horizon, cut=rules.age_cut)
     by_age = _ordered(general.at(AGE_HORIZONS), labels)
@@ -183,7 +189,7 @@ def compute_content(
         cox=cox,
         attrition=attrition.frame,
         curves=figure_curves(general, ("all", *labels), float(rules.high_horizon)),
-        at_risk=numbers_at_risk(exact, range(0, int(rules.high_horizon) + 1), min_cell),
+        at_risk=numbers_at_risk(exact, general, range(0, int(rules.high_horizon) + 1), min_cell),
         logrank=logrank,
         method=method,
         cohort_rules=cohort.rules,
@@ -235,14 +241,20 @@ def general_rates(
     return complete_groups(exact, ["age_group"], {"age_group": list(labels)})
 
 
-def rates_by_type(cohort, rules: QualifierRules, conf: dict, min_cell: int) -> Safe:
-    """Recidivism per listed type of offence (empty frame if the cohort has none)."""
+def rates_by_type(
+    cohort, rules: QualifierRules, conf: dict, min_cell: int, general: Containing | None = None
+) -> Safe:
+    """Recidivism per listed type of offence (empty frame if the cohort has none); each
+    type only where general recidivism, which contains it, is published (R4)."""
     types = [c for c in rules.listed_criteria if c in cohort.criteria]
     if not types:
         return Safe(pd.DataFrame())
     priority = list(dict.fromkeys([float(rules.serious_horizon), *map(float, BY_TYPE_HORIZONS)]))
     published = publish_rates(
-        _rates(cohort, types, sorted(priority), None, conf), min_cell, horizons=priority
+        _rates(cohort, types, sorted(priority), None, conf),
+        min_cell,
+        horizons=priority,
+        containing=general,
     )
     return Safe(published.frame, published.notes)
 
@@ -294,15 +306,21 @@ def figure_curves(
     return curves
 
 
-def numbers_at_risk(exact: pd.DataFrame, years: Sequence[float], min_cell: int) -> pd.DataFrame:
-    """Persons still followed at whole ``years`` under the cumulative curve (R7)."""
-    total = exact[exact["age_group"] == "all"]
-    n = float(total["n"].max())
-    counts = []
-    for y in years:
-        row = total[np.isclose(total["horizon_years"], float(y))]
-        counts.append(n if float(y) == 0 else float(row["n_at_risk"].iloc[0]) if len(row) else 0)
-    frame = pd.DataFrame({"years": list(years), "n_at_risk": counts})
+def numbers_at_risk(
+    exact: pd.DataFrame, published: PublishedRates, years: Sequence[float], min_cell: int
+) -> pd.DataFrame:
+    """Persons still followed at whole ``years`` under the cumulative curve (R7), with the
+    reoffenders where the curve is published, so that no one can subtract one from the other."""
+    total = exact[exact["age_group"] == "all"].drop_duplicates("horizon_years")
+    total = total.set_index(total["horizon_years"].astype(float))
+    shown = published.frame[published.frame["age_group"] == "all"]
+    shown = set(shown.loc[shown["status"] == "ok", "horizon_years"].astype(float))
+    n, at_risk, events = float(total["n"].max()), [], []
+    for y in map(float, years):
+        row = total.loc[y] if y in total.index else None
+        at_risk.append(n if y == 0 else float(row["n_at_risk"]) if row is not None else 0.0)
+        events.append(0.0 if y == 0 else float(row["n_events"]) if y in shown else np.nan)
+    frame = pd.DataFrame({"years": list(years), "n_at_risk": at_risk, "n_events": events})
     return disclosure.suppress_at_risk(frame, min_cell)
 
 

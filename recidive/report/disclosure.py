@@ -30,11 +30,14 @@ R4 *One set of time points per curve.* Everything published of one curve (table
    (:func:`select_points`). Points that break it are left out (secondary suppression),
    the horizons the text needs first, then the other table horizons, then the figure's
    grid points where they keep the increments to their neighbours safe.
-R5 *Partitioned curves.* The groups of a partition (age groups inside the total) are
-   published at one common set of time points, a subset of the total's: at each, every
-   visible group is published and the union of the hidden groups obeys R3 and R4 as if
-   it were a group; so the groups' curves stop together, and total minus parts gives no
-   hidden count at any point.
+R5 *Partitioned and nested curves.* The groups of a partition (age groups inside the
+   total) are published at one common set of time points, a subset of the total's: at
+   each, every visible group is published and the union of the hidden groups obeys R3
+   and R4 as if it were a group; so the groups' curves stop together, and total minus
+   parts gives no hidden count at any point. A criterion contained in another (a type of
+   offence in general recidivism: whoever has a property reoffence by ``t`` has a
+   reoffence by ``t``) is published only where the containing one is, and their
+   difference (reoffended, but not with that type) obeys R4 as one more curve.
 R6 *Curves in figures* are drawn from the R4/R5 points only, on a grid of whole months
    (a drawn step's position is a grid point, never a reoffence day): each drawn step
    stands for at least ``m`` events, hence at least ``m`` persons leaving the risk set
@@ -42,7 +45,9 @@ R6 *Curves in figures* are drawn from the R4/R5 points only, on a grid of whole 
    drawn curve passes through the table values at every published horizon and holds the
    last published value between points (it lags the estimator by at most one step).
 R7 *Numbers at risk* under a figure are shown at whole years when at least ``m`` (0 is
-   shown) and when the persons who left since the previous shown number are 0 or at
+   shown), when the persons who left since the previous shown number are 0 or at least
+   ``m``, and, where the curve is published too, when the persons who left without a
+   reoffence (persons leaving minus the reoffenders a rate difference gives) are 0 or at
    least ``m`` (:func:`suppress_at_risk`); others print as ×.
 R8 *Shares and models.* A share of persons is published (whole percent,
    :data:`SHARE_DECIMALS`) only when the persons counted and not counted both number at
@@ -294,13 +299,18 @@ def select_points(
 def suppress_at_risk(at_risk: pd.DataFrame, min_cell: int = defaults.MIN_CELL) -> pd.DataFrame:
     """Numbers at risk under a figure that may be printed (R7).
 
-    A number is shown when it is 0 or at least ``min_cell`` and the persons who left
-    since the previous shown number are 0 or at least ``min_cell``.
+    A number is shown when it is 0 or at least ``min_cell``, the persons who left since
+    the previous shown number are 0 or at least ``min_cell``, and, where the curve is
+    published at its time (``n_events`` given), the persons who left *without* an event
+    since the previous such time (censored: persons leaving minus the reoffenders a rate
+    difference gives) are 0 or at least ``min_cell`` too.
 
     Parameters
     ----------
     at_risk : DataFrame
-        One row per time under the axis, increasing, with the count in ``n_at_risk``.
+        One row per time under the axis, increasing from 0, with the count in
+        ``n_at_risk`` and optionally ``n_events``: the cumulative reoffenders where the
+        curve is published at that time, NaN elsewhere.
     min_cell : int
         Threshold in persons.
 
@@ -316,17 +326,28 @@ def suppress_at_risk(at_risk: pd.DataFrame, min_cell: int = defaults.MIN_CELL) -
     >>> f = pd.DataFrame({"years": [0, 1, 2, 3, 4], "n_at_risk": [40, 36, 25, 6, 0]})
     >>> suppress_at_risk(f, 10)["n_at_risk"].tolist()
     [40.0, nan, 25.0, nan, 0.0]
+    >>> f = pd.DataFrame({"years": [0, 1, 2, 3], "n_at_risk": [40, 36, 25, 12],
+    ...                   "n_events": [0, float("nan"), 12, float("nan")]})
+    >>> suppress_at_risk(f, 10)["n_at_risk"].tolist()  # 40 - 25 - 12 = 3 left by year 2
+    [40.0, nan, nan, 12.0]
     """
     out = at_risk.copy()
     counts = out["n_at_risk"].astype(float).to_numpy()
+    events = out["n_events"].astype(float).to_numpy() if "n_events" in out else counts * np.nan
     shown = np.zeros(len(counts), dtype=bool)
-    last = None
-    for i, n in enumerate(counts):
-        if count_is_safe(n, min_cell) and (last is None or count_is_safe(last - n, min_cell)):
+    last, last_with_events = None, None  # (at risk, reoffenders) where both are known
+    for i, (n, d) in enumerate(zip(counts, events, strict=True)):
+        safe = count_is_safe(n, min_cell) and (last is None or count_is_safe(last - n, min_cell))
+        if safe and np.isfinite(d) and last_with_events is not None:
+            left = last_with_events[0] - n - (d - last_with_events[1])
+            safe = count_is_safe(left, min_cell)
+        if safe:
             shown[i], last = True, n
+            if np.isfinite(d):
+                last_with_events = (n, d)
     out["n_at_risk"] = np.where(shown, counts, np.nan)
     out["suppressed"] = np.where(shown, "", "n_at_risk")
-    return out
+    return out.drop(columns=[c for c in ("n_events",) if c in out])
 
 
 def share_is_disclosive(count: float, total: float, min_cell: int) -> bool:

@@ -70,6 +70,7 @@ def publish_rates(
     by: Sequence[str] | str = (),
     horizons: Sequence[float] = (),
     total_label: str = "all",
+    containing: Containing | None = None,
 ) -> PublishedRates:
     """Apply the disclosure rules to a rate table.
 
@@ -89,6 +90,10 @@ def publish_rates(
         grid points of a figure, kept where they are safe.
     total_label : str
         Label of the total in the ``by`` columns.
+    containing : Containing, optional
+        A criterion whose reoffenders contain those of every criterion in ``frame`` (general
+        for the types of offence): they are published only where it is, and their
+        differences from it obey the rules too.
 
     Returns
     -------
@@ -109,7 +114,7 @@ def publish_rates(
     blocks = frame.groupby(keys, sort=False) if keys else [((), frame)]
     parts, notes = [], []
     for _, block in blocks:
-        out, block_notes = _publish_block(block, min_cell, by, horizons, total_label)
+        out, block_notes = _publish_block(block, min_cell, by, horizons, total_label, containing)
         parts.append(out)
         notes += block_notes
     out = pd.concat(parts).sort_index() if parts else frame.iloc[:0]
@@ -176,7 +181,48 @@ def complete_groups(
     return pd.concat([frame, *added], ignore_index=True)
 
 
-def _publish_block(block, min_cell, by, horizons, total_label):
+@dataclass(frozen=True)
+class Containing:
+    """The curves of a criterion whose reoffenders contain another's (general contains
+    property: whoever has a property reoffence by ``t`` has a reoffence by ``t``).
+
+    Where both are published, their difference counts persons too (reoffended, but not
+    with a property offence), so :func:`publish_rates` publishes the contained
+    criterion only where the containing one is published and keeps that difference,
+    and its increments, at 0 or at least ``min_cell``.
+
+    Parameters
+    ----------
+    exact : DataFrame
+        The containing criterion's exact rates (``RateTable.to_frame()`` shape).
+    published : DataFrame
+        The same rows after :func:`publish_rates`.
+    by : sequence of str
+        Group columns of both.
+    total_label : str
+        Label of the total.
+    """
+
+    exact: pd.DataFrame
+    published: pd.DataFrame
+    by: tuple[str, ...] = ()
+    total_label: str = "all"
+
+    def at(self, key: tuple, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cumulative reoffenders of group ``key`` (``()`` is the total) at ``times``, and
+        whether the containing curve is published there."""
+        values = []
+        for frame in (self.exact, self.published):
+            rows = frame
+            for c, v in zip(self.by, key or (self.total_label,) * len(self.by), strict=True):
+                rows = rows[rows[c].astype(str) == v]
+            rows = rows.drop_duplicates("horizon_years")
+            values.append(rows.set_index(rows["horizon_years"].astype(float)).reindex(times))
+        events = values[0]["n_events"].to_numpy(float)
+        return events, (values[1]["status"] == "ok").to_numpy() & np.isfinite(events)
+
+
+def _publish_block(block, min_cell, by, horizons, total_label, containing=None):
     """Publish the rows of one criterion (a total and the groups that partition it)."""
     times = np.unique(block["horizon_years"].to_numpy(float))
     wanted = [float(h) for h in horizons]
@@ -194,32 +240,66 @@ def _publish_block(block, min_cell, by, horizons, total_label):
         total = tuple(sum(s[i] for s in series.values()) for i in range(3))
     hidden = hidden_groups({k: s[2] for k, s in series.items()}, min_cell) if series else set()
     total_hidden = total[2] < min_cell
-    points_total = [] if total_hidden else select_points(total[0], total[1], order, min_cell, fill)
     visible = [] if total_hidden else [k for k in series if k not in hidden]
+    curves = {(): total}
+    if visible and hidden:  # the union of the hidden groups is known as total minus the rest
+        curves["hidden"] = tuple(total[i] - sum(series[k][i] for k in visible) for i in range(2))
+    points_total = (
+        [] if total_hidden else _select([()], curves, containing, times, order, fill, min_cell)
+    )
     points_groups: list[int] = []
     if visible:
-        events = [series[k][0] for k in visible]
-        at_risk = [series[k][1] for k in visible]
-        if hidden:  # the union of the hidden groups is known as total minus the rest
-            events.append(total[0] - sum(events))
-            at_risk.append(total[1] - sum(at_risk))
         allowed = set(points_total)
-        points_groups = select_points(
-            np.vstack(events),
-            np.vstack(at_risk),
+        curves.update({k: series[k] for k in visible})
+        points_groups = _select(
+            [*visible, *(["hidden"] if hidden else [])],
+            curves,
+            containing,
+            times,
             [j for j in order if j in allowed],
-            min_cell,
             [j for j in fill if j in allowed],
+            min_cell,
         )
+    points = {"total": points_total, "groups": points_groups}
+    return _mark(block, labels, is_total, by, total_label, (total, series, hidden, total_hidden),
+                 times, wanted, points, min_cell)  # fmt: skip
+
+
+def _select(keys, curves, containing, times, order, fill, min_cell) -> list[int]:
+    """The points curves ``keys`` share; with a containing criterion, only where it is
+    published, and with its difference from each curve as one more curve."""
+    events = [curves[k][0] for k in keys]
+    at_risk = [curves[k][1] for k in keys]
+    if containing is not None:
+        ok = np.ones(len(times), bool)
+        for k in keys:
+            if k == "hidden":  # the containing criterion's hidden union, total minus the rest
+                parent = containing.at((), times)[0] - sum(
+                    containing.at(g, times)[0] for g in keys if g != "hidden"
+                )
+                published = ok
+            else:
+                parent, published = containing.at(k, times)
+            ok &= published
+            events.append(parent - curves[k][0])
+            at_risk.append(np.full(len(times), np.inf))
+        order = [j for j in order if ok[j]]
+        fill = [j for j in fill if ok[j]]
+    return select_points(np.vstack(events), np.vstack(at_risk), order, min_cell, fill)
+
+
+def _mark(block, labels, is_total, by, total_label, counts, times, wanted, points, min_cell):
+    """The published rows: values rounded where chosen, hidden or past follow-up elsewhere."""
+    total, series, hidden, total_hidden = counts
     out = block.copy()
     out["suppressed"] = ""
     notes = []
     name = str(block["criterion"].iloc[0]) if "criterion" in block else ""
     for i, key, total_row in _rows(block, labels, is_total, by):
-        counts = total if total_row else series[key]
+        own = total if total_row else series[key]
         j = int(np.searchsorted(times, float(block.at[i, "horizon_years"])))
         group_hidden = total_hidden or (not total_row and key in hidden)
-        chosen = points_total if total_row else points_groups
+        chosen = points["total"] if total_row else points["groups"]
         where = f"{name} {'/'.join(key) if key else total_label} {times[j]:g}y".strip()
         if group_hidden:
             _hide(out, i, ("n", *_VALUES))
@@ -228,14 +308,14 @@ def _publish_block(block, min_cell, by, horizons, total_label):
         elif j in chosen:
             for c in _VALUES:
                 out.at[i, c] = round(float(block.at[i, c]), RATE_DECIMALS)
-        elif block.at[i, "status"] == _INSUFFICIENT or counts[1][j] == 0:
+        elif block.at[i, "status"] == _INSUFFICIENT or own[1][j] == 0:
             out.at[i, "status"] = _INSUFFICIENT
             for c in _VALUES:
                 out.at[i, c] = np.nan
         else:
             _hide(out, i, _VALUES)
             if times[j] in wanted:
-                notes.append(f"{where}: {_reason(counts, j, min_cell)}")
+                notes.append(f"{where}: {_reason(own, j, min_cell)}")
     return out, notes
 
 

@@ -16,7 +16,9 @@ that leads to a count of 1 to ``min_cell - 1`` persons:
   table against figure);
 * total minus the visible groups, for group sizes and for the reoffenders at every
   point, and the increments of the hidden union between points;
-* consecutive numbers at risk under the figure (persons leaving);
+* general recidivism minus a type of offence (which it contains), and its increments;
+* consecutive numbers at risk under the figure (persons leaving), and, where the curve is
+  published at both times, persons leaving minus reoffenders (the censored);
 * the median follow-up (one person's value?) and the shares under the age cut;
 * the selection table (persons read minus analysed minus the visible steps);
 * groups dropped from a table, values shown in Markdown/HTML/SVG but not in the JSON,
@@ -375,6 +377,7 @@ def attack(pub: Published, truth: Truth) -> Attack:
     _route_counts(pub, out, m)
     _route_points(pub, truth, out, m)
     _route_partitions(pub, truth, out, m)
+    _route_nested(pub, truth, out, m)
     _route_at_risk(pub, truth, out, m)
     _route_cohort(pub, truth, out, m)
     _route_sentences(pub, out)
@@ -462,6 +465,32 @@ def _route_partitions(pub: Published, truth: Truth, out: Attack, m: int) -> None
                     out.findings.append(f"hidden union {gone} {a:g}y-{b:g}y: {step} reoffenders")
 
 
+def _route_nested(pub: Published, truth: Truth, out: Attack, m: int) -> None:
+    """General recidivism contains every type: their difference counts persons too."""
+    for (criterion, group), curve in pub.points.items():
+        general = pub.points.get(("general", group), {})
+        if criterion == "general" or not general:
+            continue
+        common = sorted(set(curve) & set(general))
+
+        def without(years, c=criterion, g=group):
+            return truth.events("general", g, years) - truth.events(c, g, years)
+
+        for years in common:
+            out.tried["general minus a type"] += 1
+            if _small(without(years), m):
+                out.findings.append(
+                    f"general minus a type: {criterion} {group} {years:g}y: {without(years)}"
+                )
+        for a, b in itertools.combinations(common, 2):
+            out.tried["general minus a type, difference"] += 1
+            if _small(without(b) - without(a), m):
+                out.findings.append(
+                    f"general minus a type, difference: {criterion} {group} {a:g}y-{b:g}y: "
+                    f"{without(b) - without(a)}"
+                )
+
+
 def _route_at_risk(pub: Published, truth: Truth, out: Attack, m: int) -> None:
     shown = [(y, n) for y, n in pub.at_risk if n is not None]
     for y, n in shown:
@@ -473,6 +502,15 @@ def _route_at_risk(pub: Published, truth: Truth, out: Attack, m: int) -> None:
         out.tried["persons leaving"] += 1
         if _small(na - nb, m):
             out.findings.append(f"persons leaving {ya:g}y-{yb:g}y: {na - nb}")
+    # where the curve is published too: persons leaving minus reoffenders = censored
+    curve = pub.points.get(("general", "all"), {})
+    both = [y for y, _ in shown if y == 0 or round(float(y), 6) in curve]
+    for a, b in itertools.combinations(both, 2):
+        out.tried["persons leaving without a reoffence"] += 1
+        left = truth.at_risk("general", "all", a) - truth.at_risk("general", "all", b)
+        censored = left - (truth.events("general", "all", b) - truth.events("general", "all", a))
+        if _small(censored, m):
+            out.findings.append(f"persons leaving without a reoffence {a:g}y-{b:g}y: {censored}")
 
 
 def _route_cohort(pub: Published, truth: Truth, out: Attack, m: int) -> None:

@@ -26,7 +26,7 @@ from report_helpers import FIXED_DATE
 
 import recidive as rc
 from recidive.errors import DisclosureError, SmallCellWarning
-from recidive.report import disclosure, safe_rates
+from recidive.report import content, disclosure, safe_rates
 
 OPT_IN = "RECIDIVE_ATTACK_N" in os.environ
 N_REGISTRIES = int(os.environ.get("RECIDIVE_ATTACK_N", "36"))
@@ -170,6 +170,21 @@ def test_without_secondary_suppression_total_minus_parts_gives_a_small_group(tmp
     assert small, "no registry with a small age group"
     findings = findings_with(small, tmp_path)
     assert any(f.startswith("total minus parts") for f in findings)
+
+
+def test_without_the_nesting_rule_general_minus_a_type_gives_small_counts(tmp_path, monkeypatch):
+    monkeypatch.setattr(content, "Containing", lambda *args, **kwargs: None)
+    findings = findings_with([(400, 7, 10), (250, 9, 10)], tmp_path)
+    assert any(f.startswith("general minus a type") for f in findings)
+
+
+def test_without_the_censored_rule_numbers_at_risk_give_small_counts(tmp_path, monkeypatch):
+    original = disclosure.suppress_at_risk
+    monkeypatch.setattr(
+        disclosure, "suppress_at_risk", lambda f, m: original(f.drop(columns="n_events"), m)
+    )
+    findings = findings_with([(400, 7, 10), *TEETH], tmp_path)
+    assert any(f.startswith("persons leaving without a reoffence") for f in findings)
 
 
 # -- special registries -----------------------------------------------------------------------

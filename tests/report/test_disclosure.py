@@ -17,7 +17,7 @@ import recidive as rc
 from recidive.errors import ArgumentError, DisclosureError, SmallCellWarning
 from recidive.report import disclosure as d
 from recidive.report.content import compute_content
-from recidive.report.safe_rates import complete_groups, publish_rates
+from recidive.report.safe_rates import Containing, complete_groups, publish_rates
 
 M = 10
 
@@ -157,6 +157,22 @@ def test_missing_groups_are_added_as_empty():
     assert out.set_index("age_group").loc["<23", "status"] == "suppressed"  # its partner is empty
 
 
+def test_a_contained_criterion_is_published_where_general_is_and_differs_safely():
+    general = curve_frame([20, 40, 52], [80, 60, 45], n=100, times=(2.0, 5.0, 7.0))
+    published = publish_rates(general, M, horizons=(7.0, 2.0, 5.0))
+    assert (published.frame["status"] == "ok").all()
+    # violence: 12, 25 and 31 by 2, 5 and 7 years; general minus violence: 8, 15, 21
+    violence = curve_frame([12, 25, 31], [85, 70, 55], n=100, times=(2.0, 5.0, 7.0))
+    violence["criterion"] = "violence"
+    nested = publish_rates(
+        violence, M, horizons=(5.0, 2.0, 7.0), containing=Containing(general, published.frame)
+    ).frame
+    # 2y: 8 reoffended without violence; 7y: 21 - 15 = 6 more since 5y
+    assert nested["status"].tolist() == ["suppressed", "ok", "suppressed"]
+    alone = publish_rates(violence, M, horizons=(5.0, 2.0, 7.0)).frame
+    assert alone["status"].tolist() == ["ok", "ok", "suppressed"]  # 31 - 25 = 6 on its own
+
+
 # -- R6: curves in figures ----------------------------------------------------------------------
 def km_points(days, events, grid_years, min_cell=M):
     frame = pd.DataFrame({"days": days, "event": events})
@@ -205,6 +221,11 @@ def test_numbers_at_risk_need_safe_differences():
     assert out["n_at_risk"].iloc[2] == 28 and np.isnan(out["n_at_risk"].iloc[3])
     assert out["n_at_risk"].iloc[4] == 0 and out["suppressed"].tolist()[1] == "n_at_risk"
     assert d.suppress_at_risk(at_risk, 1)["n_at_risk"].tolist() == [45, 40, 28, 9, 0]
+    # where the curve is published too: 45 - 28 left by year 2, 12 of them reoffended
+    at_risk["n_events"] = [0, np.nan, 12, np.nan, np.nan]
+    assert np.isnan(d.suppress_at_risk(at_risk, M)["n_at_risk"].iloc[2])  # 5 censored
+    at_risk["n_events"] = [0, np.nan, 7, np.nan, np.nan]
+    assert d.suppress_at_risk(at_risk, M)["n_at_risk"].iloc[2] == 28  # 10 censored
 
 
 # -- R8, R9, R10 --------------------------------------------------------------------------------
