@@ -440,7 +440,7 @@ def coarse_median(
 
     Examples
     --------
-    >>> coarse_median([1.2, 3.9, 4.1, 4.3, 6.0] * 6, 10)
+    >>> coarse_median([1.0] * 12 + [4.1] * 6 + [6.0] * 12, 10)
     4.0
     >>> coarse_median([1.0, 2.0, 3.0], 10) is None
     True

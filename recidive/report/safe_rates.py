@@ -222,47 +222,65 @@ class Containing:
         return events, (values[1]["status"] == "ok").to_numpy() & np.isfinite(events)
 
 
-def _publish_block(block, min_cell, by, horizons, total_label, containing=None):
-    """Publish the rows of one criterion (a total and the groups that partition it)."""
+@dataclass(frozen=True)
+class _Block:
+    """One criterion's rows: the candidate times, which rows are the total, and per curve
+    (the total, each group) the cumulative reoffenders, persons at risk and size."""
+
+    times: np.ndarray
+    labels: pd.DataFrame
+    is_total: np.ndarray
+    total: tuple
+    groups: dict
+    hidden: set
+
+
+def _block(block: pd.DataFrame, by, total_label, min_cell) -> _Block:
     times = np.unique(block["horizon_years"].to_numpy(float))
-    wanted = [float(h) for h in horizons]
-    order = [int(np.searchsorted(times, h)) for h in wanted if np.isin(h, times)]
-    fill = [j for j in range(len(times)) if times[j] not in wanted]
     labels = block[by].astype(str) if by else pd.DataFrame(index=block.index)
     is_total = (labels == total_label).all(axis=1).to_numpy() if by else np.ones(len(block), bool)
-    series = {}
+    groups = {}
     if by and (~is_total).any():
         for key, rows in block[~is_total].groupby([labels[c] for c in by], sort=False):
-            series[key if isinstance(key, tuple) else (key,)] = _counts(rows, times)
+            groups[key if isinstance(key, tuple) else (key,)] = _counts(rows, times)
     if is_total.any():
         total = _counts(block[is_total], times)
     else:  # no total row: another output publishes it, so protect against it
-        total = tuple(sum(s[i] for s in series.values()) for i in range(3))
-    hidden = hidden_groups({k: s[2] for k, s in series.items()}, min_cell) if series else set()
-    total_hidden = total[2] < min_cell
-    visible = [] if total_hidden else [k for k in series if k not in hidden]
-    curves = {(): total}
-    if visible and hidden:  # the union of the hidden groups is known as total minus the rest
-        curves["hidden"] = tuple(total[i] - sum(series[k][i] for k in visible) for i in range(2))
-    points_total = (
-        [] if total_hidden else _select([()], curves, containing, times, order, fill, min_cell)
-    )
-    points_groups: list[int] = []
+        total = tuple(sum(g[i] for g in groups.values()) for i in range(3))
+    hidden = hidden_groups({k: g[2] for k, g in groups.items()}, min_cell) if groups else set()
+    if total[2] < min_cell:  # the whole criterion is too small
+        hidden = set(groups)
+    return _Block(times, labels, is_total, total, groups, hidden)
+
+
+def _publish_block(block, min_cell, by, horizons, total_label, containing=None):
+    """Publish the rows of one criterion (a total and the groups that partition it)."""
+    b = _block(block, by, total_label, min_cell)
+    wanted = [float(h) for h in horizons]
+    order = [int(np.searchsorted(b.times, h)) for h in wanted if np.isin(h, b.times)]
+    fill = [j for j in range(len(b.times)) if b.times[j] not in wanted]
+    total_shown = b.total[2] >= min_cell
+    visible = [k for k in b.groups if k not in b.hidden] if total_shown else []
+    curves = {(): b.total, **{k: b.groups[k] for k in visible}}
+    if visible and b.hidden:  # the union of the hidden groups is known as total minus the rest
+        curves["hidden"] = tuple(
+            b.total[i] - sum(b.groups[k][i] for k in visible) for i in range(2)
+        )
+    points = {"total": [], "groups": []}
+    if total_shown:
+        points["total"] = _select([()], curves, containing, b.times, order, fill, min_cell)
     if visible:
-        allowed = set(points_total)
-        curves.update({k: series[k] for k in visible})
-        points_groups = _select(
-            [*visible, *(["hidden"] if hidden else [])],
+        allowed = set(points["total"])
+        points["groups"] = _select(
+            [*visible, *(["hidden"] if b.hidden else [])],
             curves,
             containing,
-            times,
+            b.times,
             [j for j in order if j in allowed],
             [j for j in fill if j in allowed],
             min_cell,
         )
-    points = {"total": points_total, "groups": points_groups}
-    return _mark(block, labels, is_total, by, total_label, (total, series, hidden, total_hidden),
-                 times, wanted, points, min_cell)  # fmt: skip
+    return _mark(block, b, by, total_label, wanted, points, min_cell)
 
 
 def _select(keys, curves, containing, times, order, fill, min_cell) -> list[int]:
@@ -288,22 +306,22 @@ def _select(keys, curves, containing, times, order, fill, min_cell) -> list[int]
     return select_points(np.vstack(events), np.vstack(at_risk), order, min_cell, fill)
 
 
-def _mark(block, labels, is_total, by, total_label, counts, times, wanted, points, min_cell):
+def _mark(block, b: _Block, by, total_label, wanted, points, min_cell):
     """The published rows: values rounded where chosen, hidden or past follow-up elsewhere."""
-    total, series, hidden, total_hidden = counts
     out = block.copy()
     out["suppressed"] = ""
     notes = []
     name = str(block["criterion"].iloc[0]) if "criterion" in block else ""
-    for i, key, total_row in _rows(block, labels, is_total, by):
-        own = total if total_row else series[key]
-        j = int(np.searchsorted(times, float(block.at[i, "horizon_years"])))
-        group_hidden = total_hidden or (not total_row and key in hidden)
+    total_shown = b.total[2] >= min_cell
+    for i, key, total_row in _rows(block, b.labels, b.is_total, by):
+        own = b.total if total_row else b.groups[key]
+        j = int(np.searchsorted(b.times, float(block.at[i, "horizon_years"])))
+        group_hidden = not total_shown or (not total_row and key in b.hidden)
         chosen = points["total"] if total_row else points["groups"]
-        where = f"{name} {'/'.join(key) if key else total_label} {times[j]:g}y".strip()
+        where = f"{name} {'/'.join(key) if key else total_label} {b.times[j]:g}y".strip()
         if group_hidden:
             _hide(out, i, ("n", *_VALUES))
-            if times[j] in wanted:
+            if b.times[j] in wanted:
                 notes.append(f"{where}: group of fewer than {min_cell} persons (or protecting one)")
         elif j in chosen:
             for c in _VALUES:
@@ -314,7 +332,7 @@ def _mark(block, labels, is_total, by, total_label, counts, times, wanted, point
                 out.at[i, c] = np.nan
         else:
             _hide(out, i, _VALUES)
-            if times[j] in wanted:
+            if b.times[j] in wanted:
                 notes.append(f"{where}: {_reason(own, j, min_cell)}")
     return out, notes
 
