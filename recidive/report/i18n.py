@@ -178,8 +178,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "recidivisten per stap, en stoppen waar minder dan {m} personen nog gevolgd worden; "
             "op de gepubliceerde termijnen gaan ze door de waarden van de tabellen. De tabellen "
             "geven geen aantallen recidivisten of nog gevolgden; percentages op 0,1% (tabellen) "
-            "of 1% (tekst), de mediane follow-up op halve jaren. Onder {least} personen wordt "
-            "geen sectie gemaakt."
+            "of 1% (tekst), de mediane follow-up op halve jaren. De aantallen nog gevolgd onder "
+            "de figuur verschillen onderling, en van de recidivisten, met 0 of ten minste {m}; "
+            "het Cox-model gebruikt alleen kenmerken met ten minste {m} personen en {m} "
+            "recidivisten aan elke kant. Onder {least} personen wordt geen sectie gemaakt."
         ),
         "m_disclosure_off": (
             "uitgeschakeld (drempel 1 persoon): alleen voor analyse binnen de beveiligde "
@@ -395,7 +397,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "reoffenders per step, and stop where fewer than {m} persons are still followed; at "
             "the published horizons they pass through the tables' values. The tables give no "
             "counts of reoffenders or persons at risk; rates to 0.1% (tables) or 1% (text), "
-            "the median follow-up to half years. No section is made below {least} persons."
+            "the median follow-up to half years. The numbers at risk under the figure differ "
+            "from each other, and from the reoffenders, by 0 or at least {m}; the Cox model "
+            "uses only characteristics with at least {m} persons and {m} reoffenders on each "
+            "side. No section is made below {least} persons."
         ),
         "m_disclosure_off": (
             "switched off (threshold 1 person): for analysis inside the secure environment "
