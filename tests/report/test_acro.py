@@ -28,7 +28,7 @@ from recidive import defaults
 from recidive.report import disclosure
 
 M = 10
-REGISTRIES = [(60, 21), (150, 22), (400, 23)]
+REGISTRIES = [(60, 21), (150, 22), (300, 23)]
 
 
 @pytest.fixture(scope="module")
