@@ -35,6 +35,12 @@ from recidive.estimation.cox import CoxModel
 from recidive.estimation.horizon_rates import RateTable, survival_rates
 from recidive.estimation.kaplan_meier import KaplanMeier, KMResult, kaplan_meier, kaplan_meier_by
 from recidive.estimation.logrank import LogRankResult, logrank_test
+from recidive.estimation.mcf_equality import MCFTestResult, mcf_equality_test
+from recidive.estimation.mean_cumulative import (
+    MCFResult,
+    mean_cumulative_function,
+    mean_cumulative_function_by,
+)
 from recidive.estimation.risk_table import RiskTable, risk_table
 from recidive.registry import Registry
 from recidive.rules import CohortRules
@@ -51,6 +57,8 @@ __all__ = [
     "KMResult",
     "KaplanMeier",
     "LogRankResult",
+    "MCFResult",
+    "MCFTestResult",
     "RateTable",
     "RecidiveError",
     "Registry",
@@ -67,6 +75,9 @@ __all__ = [
     "kaplan_meier",
     "kaplan_meier_by",
     "logrank_test",
+    "mcf_equality_test",
+    "mean_cumulative_function",
+    "mean_cumulative_function_by",
     "recidivism_rates",
     "report",
     "risk_table",

@@ -46,6 +46,7 @@ CONF_LEVEL: float = 0.95
 
 #: The confidence-interval transform of cumulative incidence (R ``survfit`` multi-state).
 CIF_CONF_TYPE: str = "log"
+MCF_CONF_TYPE: str = "log"  #: mean cumulative function: "log" (default) or "plain"
 
 #: Disclosure threshold in persons: no published count (or derivable count) lies in
 #: 1 .. MIN_CELL - 1.
