@@ -19,6 +19,7 @@ from recidive.cohort_rates import age_profile, recidivism_rates
 from recidive.errors import (
     ArgumentError,
     ConvergenceWarning,
+    CutoffWarning,
     InsufficientFollowUpWarning,
     RecidiveError,
     SmallCellWarning,
@@ -51,6 +52,7 @@ __all__ = [
     "CohortRules",
     "ConvergenceWarning",
     "CoxModel",
+    "CutoffWarning",
     "InsufficientFollowUpWarning",
     "KMResult",
     "KaplanMeier",

@@ -19,6 +19,12 @@ import pandas as pd
 
 from recidive.errors import ArgumentError
 from recidive.report import formatting as fmt
+from recidive.report.section_files import (
+    FORMATS,
+    check_output_dir,
+    section_stem,
+    write_section_files,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -309,12 +315,15 @@ class Section:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def save(self, directory, formats=("html", "md", "json")) -> list[Path]:
-        """Write the section and its figures (PNG and SVG) to ``directory``.
+    def save(self, directory, formats=FORMATS) -> list[Path]:
+        """Write the section and its figures (PNG and SVG) to ``directory``, all at once.
 
         Files: ``recidive.<fmt>`` (Dutch) or ``recidivism.<fmt>`` (English) and
         ``figures/<name>.<lang>.png`` / ``.svg`` (the Markdown refers to the PNGs), so a
-        Dutch and an English section can be saved to the same directory.
+        Dutch and an English section can be saved to the same directory. They are
+        written to a temporary directory and moved into place, so an error or Ctrl-C
+        leaves no partial section; files of an earlier save of the same language that
+        this one does not write are removed (see :mod:`recidive.report.section_files`).
 
         Parameters
         ----------
@@ -328,6 +337,11 @@ class Section:
             Every file written: the section files in the order of ``formats``, then the
             figure files.
 
+        Raises
+        ------
+        recidive.errors.ArgumentError
+            For an unknown format, or a directory that cannot be written.
+
         Examples
         --------
         >>> import recidive as rc
@@ -336,25 +350,22 @@ class Section:
         >>> section.save("out/", formats=("html", "json"))  # doctest: +SKIP
         [PosixPath('out/recidive.html'), PosixPath('out/recidive.json'), ...]
         """
+        if isinstance(formats, str):
+            formats = (formats,)
         formats = tuple(formats)
-        unknown = set(formats) - {"html", "md", "json"}
-        if unknown:
-            raise ArgumentError(f"formats must be among html, md, json; got {sorted(unknown)}")
-        out = Path(directory)
-        (out / "figures").mkdir(parents=True, exist_ok=True)
-        stem = "recidive" if self.lang == "nl" else "recidivism"
+        unknown = sorted(set(formats) - set(FORMATS))
+        if unknown or not formats:
+            raise ArgumentError(
+                f"formats must be among {', '.join(FORMATS)}; got {unknown or list(formats)}"
+            )
+        check_output_dir(directory)
+        stem = section_stem(self.lang)
         renders = {"html": self.to_html, "md": self.to_markdown, "json": self.to_json}
-        written: list[Path] = []
-        for kind in formats:
-            path = out / f"{stem}.{kind}"
-            path.write_text(renders[kind](), encoding="utf-8")
-            written.append(path)
+        files = {f"{stem}.{kind}": renders[kind]().encode("utf-8") for kind in formats}
         for f in self.figures:
-            png, svg = out / f.path(self.lang, "png"), out / f.path(self.lang, "svg")
-            png.write_bytes(f.png)
-            svg.write_text(f.svg, encoding="utf-8")
-            written += [png, svg]
-        return written
+            files[f.path(self.lang, "png")] = f.png
+            files[f.path(self.lang, "svg")] = f.svg.encode("utf-8")
+        return write_section_files(directory, files, self.lang)
 
 
 def _environment(html: bool):
