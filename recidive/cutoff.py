@@ -147,7 +147,8 @@ def registry_cutoff(given: object, persons: object = None) -> pd.Timestamp:
                 "give a date on or before the extract's"
             )
     if cutoff is None:
-        where = f" or put an {EXTRACT_FILE} beside the persons file" if persons is not None else ""
+        on_disk = isinstance(persons, str | os.PathLike)
+        where = f" or put an {EXTRACT_FILE} beside the persons file" if on_disk else ""
         raise ArgumentError(
             f"the data cut-off is missing: pass cutoff_date='YYYY-MM-DD'{where} (the date up "
             "to which the extract records every offence; recidive does not guess it from "

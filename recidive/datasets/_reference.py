@@ -58,7 +58,9 @@ def simulate_registry(
     Returns
     -------
     dict of DataFrame or Registry
-        ``{"persons", "cases", "detentions"}`` in the shape of ``recidive.schema``.
+        ``{"persons", "cases", "detentions"}`` in the shape of ``recidive.schema``. A
+        Registry of the tables needs their cut-off, ``params.cutoff_date`` (2022-06-30 for
+        the reference parameters): ``Registry(**tables, cutoff_date=params.cutoff_date)``.
 
     Examples
     --------

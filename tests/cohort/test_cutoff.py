@@ -7,6 +7,8 @@ rates, no cut-off is refused, and the latest date (what recidive used to take) l
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
 import warnings
 
@@ -363,3 +365,13 @@ def test_cli_cut_off_without_files_is_refused(capsys):
         "recidive: error: --cutoff goes with --persons and --cases; the synthetic registry "
         "carries its own cut-off"
     )
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["recidive._dates", "recidive._arguments", "recidive.cutoff", "recidive.errors",
+     "recidive.registry", "recidive.validation", "recidive.cohort"],
+)  # fmt: skip
+def test_docstring_examples_run(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 
 from recidive.cli import main
 from recidive.errors import ArgumentError
-from recidive.report import section_files
+from recidive.report import pipeline, section_files
 from recidive.report.pipeline import generation_time
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,3 +209,9 @@ def test_ctrl_c_exits_130_with_one_line_and_no_partial_section(tmp_path):
     assert all(line.startswith("recidive: ") for line in err)  # progress lines, then one
     assert stdout == ""
     assert _files(out) == {"recidive.md": b"an earlier section"}
+
+
+@pytest.mark.parametrize("module", [section_files, pipeline])
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
