@@ -318,6 +318,7 @@ def _run_rates(args: argparse.Namespace) -> int:
         )
     result = table.to_frame()
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(args.out, index=False)
         progress(f"wrote {args.out}")
     else:
