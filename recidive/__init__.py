@@ -19,6 +19,7 @@ from recidive.cohort_rates import age_profile, recidivism_rates
 from recidive.errors import (
     ArgumentError,
     ConvergenceWarning,
+    CutoffWarning,
     DisclosureError,
     InsufficientFollowUpWarning,
     RecidiveError,
@@ -52,6 +53,7 @@ __all__ = [
     "CohortRules",
     "ConvergenceWarning",
     "CoxModel",
+    "CutoffWarning",
     "DisclosureError",
     "InsufficientFollowUpWarning",
     "KMResult",

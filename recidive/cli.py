@@ -4,6 +4,10 @@ Each subcommand is one function that adds its parser and returns the function th
 runs it; :data:`SUBCOMMANDS` lists them, so a new subcommand is one entry. Errors
 from bad input (:class:`recidive.errors.RecidiveError`, unreadable files) become one
 line on stderr, ``recidive: error: <message>``, and exit code 2; never a traceback.
+Warnings are one line, ``recidive: warning: <message>``. Ctrl-C ends with
+``recidive: interrupted`` and exit code 130 (a section is written all at once, so none
+is left half-written). Registry files need their data cut-off: ``--cutoff YYYY-MM-DD``
+or the extract's ``extract.json`` beside the persons file (:mod:`recidive.cutoff`).
 """
 
 from __future__ import annotations
@@ -12,17 +16,19 @@ import argparse
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from recidive import defaults
-from recidive._arguments import check_min_cell
+from recidive._arguments import check_date, check_min_cell
 from recidive._progress import Progress
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
 from recidive.cohort_rates import recidivism_rates
+from recidive.cutoff import EXTRACT_FILE, extract_path
 from recidive.datasets import (
     DEFAULT_N_PERSONS,
     DEFAULT_SEED,
@@ -39,6 +45,7 @@ from recidive.registry import Registry
 # imported here it adds no start-up time (python -X importtime -c "import recidive.cli")
 from recidive.report import recidivism_section
 from recidive.report.safe_rates import complete_groups, publish_rates
+from recidive.report.section_files import check_output_dir
 from recidive.rules import CohortRules
 
 Runner = Callable[[argparse.Namespace], int]
@@ -49,6 +56,12 @@ REPORT_FORMATS: tuple[str, ...] = ("html", "md", "json")
 # how wide and how long a rates table printed on the terminal may be
 _DISPLAY_WIDTH = 200
 _DISPLAY_ROWS = 500
+#: Exit code after Ctrl-C (128 + SIGINT, as a shell reports it).
+EXIT_INTERRUPTED = 130
+_CUTOFF_HELP = (
+    f"data cut-off, YYYY-MM-DD; required for registry files unless {EXTRACT_FILE} "
+    "lies beside the persons file"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,29 +85,47 @@ def _add_validate(subparsers: argparse._SubParsersAction) -> Runner:
     parser.add_argument("--persons", required=True, metavar="FILE", help="persons table")
     parser.add_argument("--cases", required=True, metavar="FILE", help="cases table")
     parser.add_argument("--detentions", metavar="FILE", help="detentions table (optional)")
-    parser.add_argument(
-        "--cutoff", metavar="DATE", help="data cut-off, YYYY-MM-DD (default: latest date)"
-    )
+    parser.add_argument("--cutoff", metavar="DATE", help=_CUTOFF_HELP)
     return _run_validate
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    registry = Registry.from_files(
-        persons=args.persons,
-        cases=args.cases,
-        detentions=args.detentions,
-        cutoff_date=args.cutoff,
-    )
+    registry, source = _read_registry(args)
     cohort = build_cohort(registry, CohortRules())
-    print(validation_summary(registry, cohort))
+    print(validation_summary(registry, cohort, source))
     return 0
 
 
-def validation_summary(registry: Registry, cohort: Cohort) -> str:
-    """The text ``recidive validate`` prints: table sizes, follow-up, attrition."""
+def _read_registry(args: argparse.Namespace) -> tuple[Registry, str]:
+    """The registry of ``--persons``, ``--cases``, ``--detentions`` and where its cut-off is from.
+
+    The cut-off is checked before any file is read: ``--cutoff`` (strictly YYYY-MM-DD),
+    else the sidecar file beside the persons file, else a one-line error.
+    """
+    cutoff = check_date(args.cutoff, "--cutoff")
+    source = "given"
+    if cutoff is None:
+        sidecar = extract_path(args.persons)
+        if sidecar is None:
+            raise _UsageError(
+                "registry files need their data cut-off: pass --cutoff YYYY-MM-DD (the date "
+                "up to which the extract records every offence) or put an "
+                f"{EXTRACT_FILE} with its cutoff_date beside the persons file"
+            )
+        source = f"from {sidecar}"
+    registry = Registry.from_files(
+        persons=args.persons, cases=args.cases, detentions=args.detentions, cutoff_date=cutoff
+    )
+    return registry, source
+
+
+def validation_summary(registry: Registry, cohort: Cohort, source: str = "given") -> str:
+    """The text ``recidive validate`` prints: table sizes, follow-up, attrition.
+
+    ``source`` says where the cut-off came from (``given``, or the sidecar file).
+    """
     persons = cohort.persons
     n_read = int(cohort.attrition["n_before"].iloc[0])
-    source = "given" if registry.cutoff_date is not None else "latest date in the registry"
     lines = [
         f"registry OK (fingerprint {registry.fingerprint})",
         f"  persons     {len(registry.persons):>10,} rows",
@@ -129,7 +160,7 @@ def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--persons", metavar="FILE", help="persons table")
     group.add_argument("--cases", metavar="FILE", help="cases table")
     group.add_argument("--detentions", metavar="FILE", help="detentions table (optional)")
-    group.add_argument("--cutoff", metavar="DATE", help="data cut-off, YYYY-MM-DD")
+    group.add_argument("--cutoff", metavar="DATE", help=_CUTOFF_HELP)
     group.add_argument(
         "--seed",
         type=int,
@@ -142,18 +173,18 @@ def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
 def _load_cohort(args: argparse.Namespace, progress: Progress) -> Cohort:
     """The cohort from the given registry files, or from the synthetic reference registry."""
     if args.persons is None and args.cases is None:
+        if args.cutoff is not None:
+            raise _UsageError(
+                "--cutoff goes with --persons and --cases; the synthetic registry carries "
+                "its own cut-off"
+            )
         progress(f"generating the synthetic reference registry (seed {args.seed})")
         registry = reference_registry(seed=args.seed)
     elif args.persons is None or args.cases is None:
         raise _UsageError("give both --persons and --cases, or neither (synthetic registry)")
     else:
         progress("reading and validating the registry")
-        registry = Registry.from_files(
-            persons=args.persons,
-            cases=args.cases,
-            detentions=args.detentions,
-            cutoff_date=args.cutoff,
-        )
+        registry, _ = _read_registry(args)
     progress(f"building the cohort from {len(registry.persons):,} persons")
     return build_cohort(registry, CohortRules())
 
@@ -189,12 +220,13 @@ def _run_simulate(args: argparse.Namespace) -> int:
     n = DEFAULT_N_PERSONS if args.n is None else args.n
     if n < 1:
         raise ArgumentError(f"--n must be a positive number of persons, got {n}")
+    check_output_dir(args.out)
     registry = reference_registry(n_persons=n, seed=args.seed)
     for path in write_registry(registry, args.out, format=args.format):
         print(path)
     print(
-        f"data cut-off {registry.cutoff_date.date()}: pass --cutoff "
-        f"{registry.cutoff_date.date()} when reading these files back",
+        f"data cut-off {registry.cutoff_date.date()}, recorded in {EXTRACT_FILE} beside the "
+        "tables (read back without --cutoff)",
         file=sys.stderr,
     )
     return 0
@@ -271,6 +303,8 @@ def _read_table(path: str) -> pd.DataFrame:
 def _run_rates(args: argparse.Namespace) -> int:
     min_cell = check_min_cell(args.min_cell)
     progress = Progress(enabled=not args.quiet)
+    if args.out:
+        check_output_dir(Path(args.out).parent)
     if args.survival is not None:
         if not (args.duration and args.event):
             raise _UsageError("--survival needs --duration COL and --event COL")
@@ -303,6 +337,7 @@ def _run_rates(args: argparse.Namespace) -> int:
         )
     result = published_rates(table.to_frame(), min_cell, args.by, args.horizons, progress)
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(args.out, index=False)
         progress(f"wrote {args.out}")
     else:
@@ -351,7 +386,20 @@ def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
         default=",".join(REPORT_FORMATS),
         help=f"comma-separated output formats: {', '.join(REPORT_FORMATS)} (default all)",
     )
-    parser.add_argument("--out", default="out", metavar="DIR", help="output directory")
+    parser.add_argument(
+        "--out",
+        default="out",
+        metavar="DIR",
+        help="output directory (checked before the work; the section is written all at "
+        "once; files of an earlier section in the same language are replaced)",
+    )
+    parser.add_argument(
+        "--generated-at",
+        metavar="DATE",
+        help="date of generation in the provenance, YYYY-MM-DD (midnight UTC); default "
+        "the environment variable SOURCE_DATE_EPOCH, else now: pin it for files that are "
+        "byte-identical from run to run",
+    )
     parser.add_argument(
         "--svg",
         action="store_true",
@@ -377,9 +425,19 @@ def _run_report(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():  # refused at the door; the section warns below 10
         warnings.simplefilter("ignore", SmallCellWarning)
         min_cell = check_min_cell(args.min_cell)
+    generated = check_date(args.generated_at, "--generated-at")
+    if generated is not None:
+        generated = datetime.combine(generated.date(), datetime.min.time(), tzinfo=UTC)
+    check_output_dir(args.out)
     progress = Progress(enabled=not args.quiet)
     cohort = _load_cohort(args, progress)
-    section = recidivism_section(cohort, lang=args.lang, min_cell=min_cell, progress=progress)
+    section = recidivism_section(
+        cohort,
+        lang=args.lang,
+        min_cell=min_cell,
+        progress=progress,
+        generated_at=generated,
+    )
     progress(f"writing {', '.join(formats)} to {args.out}")
     figure_formats = ("png", "svg") if args.svg else ("png",)
     for path in section.save(args.out, formats=formats, figure_formats=figure_formats):
@@ -422,7 +480,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise _UsageError("choose a command: " + ", ".join(SUBCOMMANDS))
-        return runners[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return runners[args.command](args)
+    except KeyboardInterrupt:
+        print("recidive: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except BrokenPipeError:  # output piped into a reader that stopped (| head)
@@ -432,3 +495,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"recidive: error: {message}", file=sys.stderr)
         return 2
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line on stderr: ``recidive: warning: <message>``."""
+    print(f"recidive: warning: {' '.join(str(message).split())}", file=sys.stderr)

@@ -13,6 +13,8 @@ Definitions (DESIGN section 3)
     A person whose start is on or after the end (released after the cut-off, died or
     emigrated before release), or who has no day at risk outside detention, is
     excluded and counted in the attrition.
+    *Cut-off*: the registry's or the rules' earlier one (:mod:`recidive.cutoff`). Case
+    rows committed after it are excluded first (``offence_after_cutoff``).
     *Counted case rows*: a crime (if ``crimes_only``), a disposal not in
     ``excluded_disposals``, an offence date strictly after the start and on or before
     the end of follow-up. A case is dated by the earliest offence date among its
@@ -37,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from recidive import _engines, schema
+from recidive.cutoff import check_someone_followed, resolve_cutoff
 from recidive.errors import ArgumentError
 from recidive.registry import Registry
 from recidive.rules import CohortRules
@@ -79,8 +82,8 @@ class Cohort:
         ``cases`` a ``read`` row and one row per exclusion step, in this order (steps
         of rules that are off are left out). Persons: ``died_before_start``,
         ``emigrated_before_start``, ``start_after_end``, ``no_time_at_risk``. Cases:
-        ``person_excluded``, ``not_a_crime``, ``disposal_not_counting``,
-        ``offence_before_start``, ``offence_after_end``. ``reason`` is English text;
+        ``offence_after_cutoff``, ``person_excluded``, ``not_a_crime``,
+        ``disposal_not_counting``, ``offence_before_start``, ``offence_after_end``. ``reason`` is English text;
         translate by ``step``.
     cases : pandas.DataFrame
         The counted case rows, with ``start_date``, ``case_date`` and ``days`` (days at
@@ -112,7 +115,7 @@ class Cohort:
         >>> cohort.survival_frame("general")[["person_id", "days", "event"]]
            person_id  days  event
         0          1    60      1
-        1          2  2010      0
+        1          2   914      0
         """
         self._check_criterion(criterion)
         frame = self.persons.loc[:, list(_BASE_COLUMNS)]
@@ -132,9 +135,9 @@ class Cohort:
         >>> long[["criterion", "person_id", "days", "event"]]
           criterion  person_id  days  event
         0   general          1    60      1
-        1   general          2  2010      0
+        1   general          2   914      0
         2  property          1    60      1
-        3  property          2  2010      0
+        3  property          2   914      0
         """
         criteria = self.criteria if criteria is None else tuple(criteria)
         if isinstance(criteria, str):
@@ -174,7 +177,9 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     Raises
     ------
     recidive.errors.ArgumentError
-        When ``rules.cutoff_date`` is later than the registry's own cut-off.
+        When ``rules.cutoff_date`` is later than the registry's own cut-off, and when no
+        person is left (the message names the cut-off when it is on or before the start
+        of everyone's follow-up).
 
     Examples
     --------
@@ -183,8 +188,8 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     >>> cohort = rc.build_cohort(_example_registry())
     >>> cohort.persons[["person_id", "start_date", "end_date", "followup_days"]]
        person_id start_date   end_date  followup_days
-    0          1 2016-01-01 2020-12-31           1826
-    1          2 2015-07-01 2020-12-31           2010
+    0          1 2016-01-01 2017-12-31            730
+    1          2 2015-07-01 2017-12-31            914
     >>> print(cohort.attrition[["table", "step", "n_excluded"]].to_string(index=False))
       table                   step  n_excluded
     persons                   read           0
@@ -192,6 +197,7 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     persons emigrated_before_start           0
     persons        start_after_end           0
       cases                   read           0
+      cases   offence_after_cutoff           0
       cases        person_excluded           0
       cases            not_a_crime           0
       cases  disposal_not_counting           1
@@ -200,6 +206,13 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     """
     if _engines.is_distributed(registry):
         return _engines.implementation("build_cohort")(registry, rules)
+    cohort = apply_rules(registry, rules)
+    check_someone_followed(cohort.attrition, cohort.cutoff_date, cohort.rules.registration_lag_days)
+    return cohort
+
+
+def apply_rules(registry: Registry, rules: CohortRules | None = None) -> Cohort:
+    """:func:`build_cohort` in memory, without refusing an empty cohort (a Dask bucket's)."""
     rules = CohortRules() if rules is None else rules
     if not isinstance(registry, Registry):
         raise ArgumentError(f"registry must be a recidive.Registry, not {type(registry).__name__}")
@@ -229,7 +242,7 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
         "cases",
         "case rows read from the registry",
         len(cases),
-        _case_steps(cases, rules, keep[pos], offence, window.start[pos], window.end[pos]),
+        _case_steps(cases, rules, keep[pos], offence, window, pos, _day_of(cutoff)),
     )
     kept = _counted_cases(cases, counted, pos, offence, window.start, detained)
     persons_out = _person_frame(persons, rules, window, followup, keep)
@@ -325,14 +338,19 @@ def _case_steps(
     rules: CohortRules,
     person_kept: np.ndarray,
     offence: np.ndarray,
-    start: np.ndarray,
-    end: np.ndarray,
+    window: _Window,
+    pos: np.ndarray,
+    cutoff: np.int64,
 ) -> list[tuple[str, np.ndarray, str]]:
     """The exclusion steps of case rows, in order: (step, excluded, reason).
 
-    ``person_kept``, ``start`` and ``end`` are those of each row's person.
+    ``person_kept`` is that of each row's person, ``pos`` its person's position.
     """
-    steps = [("person_excluded", ~person_kept, "person excluded")]
+    start, end = window.start[pos], window.end[pos]
+    steps = [
+        ("offence_after_cutoff", offence > cutoff, "offence committed after the data cut-off"),
+        ("person_excluded", ~person_kept, "person excluded"),
+    ]
     if rules.crimes_only:
         steps.append(("not_a_crime", ~cases["is_crime"].to_numpy(), "not a crime"))
     if rules.excluded_disposals:
@@ -518,24 +536,6 @@ def _person_frame(
     return out
 
 
-def resolve_cutoff(registry: Registry, rules: CohortRules) -> pd.Timestamp:
-    """The data cut-off a cohort uses (before any registration lag).
-
-    The rules' ``cutoff_date`` if set (refused when after the registry's own cut-off),
-    else the registry's ``cutoff_date``, else the latest date in the registry.
-    Shared by the in-memory and the Dask cohort builders.
-    """
-    own = registry.cutoff_date
-    if rules.cutoff_date is None:
-        return own if own is not None else registry.latest_date
-    if own is not None and rules.cutoff_date > own:
-        raise ArgumentError(
-            f"cutoff_date {rules.cutoff_date.date()} is after the registry's data cut-off "
-            f"{own.date()}; choose a date on or before it"
-        )
-    return rules.cutoff_date
-
-
 def _step(table, step, current, drop, text):
     before = int(current.sum())
     after = int((current & ~drop).sum())
@@ -585,4 +585,4 @@ def _example_registry() -> Registry:
             "is_crime": [True, True, True],
         }
     )
-    return Registry(persons, cases, cutoff_date="2020-12-31")
+    return Registry(persons, cases, cutoff_date="2017-12-31")

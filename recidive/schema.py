@@ -69,6 +69,9 @@ CRITERIA: tuple[str, ...] = ("general", *OFFENCE_CATEGORIES, "serious", "very_se
 SERIOUS_MIN_PENALTY_YEARS = 4.0
 VERY_SERIOUS_MIN_PENALTY_YEARS = 8.0
 
+#: The oldest plausible age at the index offence; an older one is a wrong birth date.
+MAX_AGE_AT_INDEX_YEARS = 100
+
 #: The monitor's age split and the finer default bands (age at the index offence).
 MONITOR_AGE_CUT_YEARS = 23
 MONITOR_AGE_BANDS: tuple[str, ...] = ("<23", "23+")

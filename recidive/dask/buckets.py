@@ -9,11 +9,12 @@ buffers up to 1 GiB per worker by default); with a worker memory limit below the
 nanny killed the workers. Hence this shuffle through disk.
 
 Each bucket triple then goes through ``validate_tables`` (the cross-table rules) and
-:func:`recidive.build_cohort` with the registry-wide cut-off, and its cohort rows are
-written back to the scratch directory. The attrition is the sum of the buckets' attrition
-tables by step, so persons analysed + excluded = persons read, as in memory; the rows
-written to and read back from the buckets are counted against the rows of the registry, so
-none is lost on the way.
+:func:`recidive.cohort.apply_rules` (``build_cohort`` without the check that someone is
+left, which holds for the registry, not for a bucket) with the registry-wide cut-off, and
+its cohort rows are written back to the scratch directory. The attrition is the sum of the
+buckets' attrition tables by step, so persons analysed + excluded = persons read, as in
+memory; the rows written to and read back from the buckets are counted against the rows of
+the registry, so none is lost on the way.
 
 Memory: a task holds one partition (a slice of rows at a time) or one bucket, never a
 table; the bucket size is set by the registry (:mod:`recidive.dask.registry`).
@@ -29,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recidive.cohort import build_cohort
+from recidive.cohort import apply_rules
 from recidive.dask._plumbing import each_partition, import_dask, release_arrow_memory, row_slices
 from recidive.dask.records import raise_first, record
 from recidive.dask.tables import SLICE_ROWS, SPECS, as_id, normalise_part, plain, with_dtypes
@@ -79,7 +80,7 @@ def cohort_tables(persons, cases, detentions, rules, own, int_ids):
     for frame in (p, c, d):
         frame["person_id"] = as_id(frame["person_id"], int_ids["person_id"])
     c["case_id"] = as_id(c["case_id"], int_ids["case_id"])
-    cohort = build_cohort(validated_registry(p, c, d, cutoff_date=own), rules)
+    cohort = apply_rules(validated_registry(p, c, d, cutoff_date=own), rules)
     persons_out, cases_out = cohort.persons, cohort.cases
     persons_out["person_id"] = as_id(persons_out["person_id"], int_ids["person_id"])
     for column in ("person_id", "case_id"):

@@ -13,7 +13,7 @@ Entry
 Covariates
     ``sex`` (``share_male`` men); ``exploitation_form`` (fixed shares, mostly
     ``binnenlands_seksueel``); age at the index offence ``age_min + Gamma(age_shape,
-    age_scale)`` years; ``prior_cases`` negative binomial with mean
+    age_scale)`` years (cut at 90); ``prior_cases`` negative binomial with mean
     ``prior_base + prior_slope * (age - age_min)`` (older offenders have more prior cases).
 Counted reoffences (the latent process the published figures describe)
     Given a person's covariates ``x`` and a gamma frailty ``Z`` (mean 1, variance

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from recidive.cutoff import write_extract
 from recidive.datasets._model import ModelParameters
 from recidive.datasets._parameters import REFERENCE_PARAMETERS
 from recidive.datasets._sampler import sample_tables
@@ -57,7 +58,9 @@ def simulate_registry(
     Returns
     -------
     dict of DataFrame or Registry
-        ``{"persons", "cases", "detentions"}`` in the shape of ``recidive.schema``.
+        ``{"persons", "cases", "detentions"}`` in the shape of ``recidive.schema``. A
+        Registry of the tables needs their cut-off, ``params.cutoff_date`` (2022-06-30 for
+        the reference parameters): ``Registry(**tables, cutoff_date=params.cutoff_date)``.
 
     Examples
     --------
@@ -107,8 +110,14 @@ def write_registry(
     registry: Registry | Mapping[str, pd.DataFrame],
     out_dir: str | PathLike,
     format: str = "csv",
+    cutoff_date: object = None,
 ) -> list[Path]:
     """Write registry tables to ``out_dir`` as ``persons``, ``cases`` and ``detentions`` files.
+
+    With the data cut-off (a :class:`~recidive.Registry`'s own, or ``cutoff_date``) the
+    extract's sidecar file ``extract.json`` is written beside them, so that
+    ``Registry.from_files`` and the command line read the cut-off back (see
+    :mod:`recidive.cutoff`).
 
     Parameters
     ----------
@@ -118,11 +127,14 @@ def write_registry(
         Directory; created if needed, existing files of the same names are replaced.
     format : {"csv", "parquet"}
         File format. CSV dates are written as ``YYYY-MM-DD``.
+    cutoff_date : date-like, optional
+        The data cut-off of tables given as a dict (a Registry's own is used otherwise).
 
     Returns
     -------
     list of Path
-        The files written, in the order persons, cases, detentions.
+        The files written, in the order persons, cases, detentions, then ``extract.json``
+        when the cut-off is known.
 
     Examples
     --------
@@ -131,12 +143,17 @@ def write_registry(
     >>> paths = write_registry(simulate_registry(50, seed=1), tempfile.mkdtemp())
     >>> [p.name for p in paths]
     ['persons.csv', 'cases.csv', 'detentions.csv']
+    >>> reg = simulate_registry(50, seed=1, as_registry=True)
+    >>> [p.name for p in write_registry(reg, tempfile.mkdtemp())][-1]
+    'extract.json'
+
     """
     if format not in FILE_FORMATS:
         raise ArgumentError(f"format must be one of {FILE_FORMATS}, got {format!r}")
     if isinstance(registry, Registry):
         tables = {"persons": registry.persons, "cases": registry.cases}
         tables["detentions"] = registry.detentions
+        cutoff_date = registry.cutoff_date if cutoff_date is None else cutoff_date
     else:
         missing = {"persons", "cases"} - set(registry)
         if missing:
@@ -155,4 +172,7 @@ def write_registry(
         else:
             frame.to_parquet(path, index=False)
         paths.append(path)
+    if cutoff_date is not None:
+        names = [p.name for p in paths]
+        paths.append(write_extract(out, cutoff_date, source="recidive.datasets", tables=names))
     return paths

@@ -29,6 +29,9 @@ from recidive.schema import (
     TableSpec,
 )
 
+#: The oldest simulated offender (years at the index offence).
+_OLDEST = 90.0
+
 
 def _gamma_mean(rng: np.random.Generator, shape: float, mean: float, size: int) -> np.ndarray:
     """Gamma draws given by shape and mean."""
@@ -137,7 +140,9 @@ def _draw_index_cases(rng: np.random.Generator, params: ModelParameters, n: int)
     shape, mean = params.offence_to_disposal_years
     offence_days = np.ceil(_gamma_mean(rng, shape, mean, n) * DAYS_PER_YEAR).astype(np.int64)
     index_offence = disposal - _days(offence_days)
-    age = params.age_min + rng.gamma(params.age_shape, params.age_scale, n)
+    # the gamma's tail is cut at _OLDEST (one person in 10^5): the data contract refuses
+    # an age over 100 at the index offence as a wrong birth date
+    age = np.minimum(params.age_min + rng.gamma(params.age_shape, params.age_scale, n), _OLDEST)
     birth = index_offence - _days(np.round(age * DAYS_PER_YEAR).astype(np.int64))
     female = rng.random(n) >= params.share_male
     form = _choice(rng, params.exploitation_shares, n)

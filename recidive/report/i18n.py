@@ -216,6 +216,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         ),
         "step_offence_before_start": "delict op of voor de start van de follow-up",
         "step_offence_after_end": "delict na het einde van de follow-up",
+        "step_offence_after_cutoff": "delict gepleegd na de peildatum",
         # the cohort rules, in the method box (recidive.report.rules_sentences)
         "rule_start_release": (
             "De observatie begint bij het einde van de detentie voor de indexzaak, anders bij "
@@ -434,6 +435,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         ),
         "step_offence_before_start": "offence on or before the start of follow-up",
         "step_offence_after_end": "offence after the end of follow-up",
+        "step_offence_after_cutoff": "offence committed after the data cut-off",
         "rule_start_release": (
             "Follow-up starts at release from the index custody, else at the index disposal."
         ),

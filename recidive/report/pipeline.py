@@ -16,12 +16,22 @@ output and returns new data:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from recidive import defaults
-from recidive._arguments import check_conf, check_lang, check_min_cell, check_share
+from recidive._arguments import (
+    check_conf,
+    check_horizons,
+    check_lang,
+    check_min_cell,
+    check_share,
+    check_texts,
+    shown,
+)
 from recidive._version import __version__
+from recidive.errors import ArgumentError
 from recidive.report.content import GENERAL_HORIZONS, Content, compute_content
 from recidive.report.figures import build_figures
 from recidive.report.i18n import CATALOGUES, text
@@ -79,7 +89,10 @@ def recidivism_section(
     progress : callable, optional
         Called with a message before each long step (the CLI prints them to stderr).
     generated_at : datetime, optional
-        Date of generation in the provenance; now (UTC) by default.
+        Date of generation in the provenance. By default the time in the environment
+        variable ``SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC, the reproducible-
+        builds convention), so that two runs on the same data give byte-identical files;
+        without it, now (UTC).
 
     Returns
     -------
@@ -109,6 +122,13 @@ def recidivism_section(
     lang = check_lang(lang)
     min_cell = check_min_cell(min_cell)
     conf_type, conf_level = check_conf(conf_type, conf_level)
+    horizons = tuple(float(h) for h in check_horizons(horizons))
+    context = check_texts(context, "context")
+    if population is not None and not isinstance(population, str):
+        raise ArgumentError(f"population must be a text or None; got {shown(population)}")
+    if not (rules is None or isinstance(rules, QualifierRules)):
+        raise ArgumentError(f"rules must be a QualifierRules or None; got {shown(rules)}")
+    generated = generation_time(generated_at)
     rules = rules or QualifierRules()
     if not isinstance(benchmark, Benchmark):
         benchmark = Benchmark(rate=check_share(benchmark, "benchmark"))
@@ -137,9 +157,9 @@ def recidivism_section(
         numbers=content.numbers,
         tables=tables,
         figures=figures,
-        context=tuple(context or ()),
+        context=context,
         method=words.method,
-        provenance=provenance(content, rules, generated_at),
+        provenance=provenance(content, rules, generated),
         notes=words.notes,
         benchmark={
             "rate": benchmark.rate,
@@ -155,9 +175,38 @@ def _silent(message: str) -> None:
     """The progress callback when none is given."""
 
 
-def provenance(content: Content, rules: QualifierRules, generated_at: datetime | None) -> dict:
+def generation_time(generated_at: datetime | None = None) -> datetime:
+    """``generated_at``, else ``SOURCE_DATE_EPOCH`` (UTC), else now (UTC).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "1670284800"
+    >>> generation_time().isoformat()
+    '2022-12-06T00:00:00+00:00'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    if generated_at is not None:
+        if not isinstance(generated_at, datetime):
+            raise ArgumentError(
+                f"generated_at must be a datetime.datetime; got {shown(generated_at)}"
+            )
+        return generated_at
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return datetime.now(UTC)
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ArgumentError(
+            "the environment variable SOURCE_DATE_EPOCH must be a whole number of seconds "
+            f"since 1970-01-01 UTC (e.g. 1670284800); got {shown(epoch)}"
+        ) from None
+
+
+def provenance(content: Content, rules: QualifierRules, generated_at: datetime) -> dict:
     """Where the section comes from: package version, data fingerprint, rules, date."""
-    generated = (generated_at or datetime.now(UTC)).isoformat(timespec="seconds")
+    generated = generated_at.isoformat(timespec="seconds")
     return {
         "package": "recidive",
         "version": __version__,

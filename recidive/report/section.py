@@ -21,6 +21,12 @@ import pandas as pd
 
 from recidive.errors import ArgumentError
 from recidive.report import formatting as fmt
+from recidive.report.section_files import (
+    FORMATS,
+    check_output_dir,
+    section_stem,
+    write_section_files,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -327,17 +333,18 @@ class Section:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def save(
-        self, directory, formats=("html", "md", "json"), figure_formats=("png",)
-    ) -> list[Path]:
-        """Write the section and its figures to ``directory``.
+    def save(self, directory, formats=FORMATS, figure_formats=("png",)) -> list[Path]:
+        """Write the section and its figures to ``directory``, all at once.
 
         Files: ``recidive.<fmt>`` (Dutch) or ``recidivism.<fmt>`` (English) and
         ``figures/<name>.<lang>.png`` (the Markdown refers to the PNGs), so a Dutch and
         an English section can be saved to the same directory. SVG figures are written
         only when ``figure_formats`` asks for them: they draw the same published points
         as the PNGs, but output checkers (ACRO among them) block SVG by default because
-        vectors can carry exact values (see ``docs/disclosure.md``).
+        vectors can carry exact values (see ``docs/disclosure.md``). The files are
+        written to a temporary directory and moved into place, so an error or Ctrl-C
+        leaves no partial section; files of an earlier save of the same language that
+        this one does not write are removed (see :mod:`recidive.report.section_files`).
 
         Parameters
         ----------
@@ -352,6 +359,11 @@ class Section:
             Every file written: the section files in the order of ``formats``, then the
             figure files.
 
+        Raises
+        ------
+        recidive.errors.ArgumentError
+            For an unknown format, or a directory that cannot be written.
+
         Examples
         --------
         >>> import recidive as rc
@@ -360,31 +372,28 @@ class Section:
         >>> section.save("out/", formats=("html", "json"))  # doctest: +SKIP
         [PosixPath('out/recidive.html'), PosixPath('out/recidive.json'), ...]
         """
+        if isinstance(formats, str):
+            formats = (formats,)
+        if isinstance(figure_formats, str):
+            figure_formats = (figure_formats,)
         formats, figure_formats = tuple(formats), tuple(figure_formats)
-        unknown = set(formats) - {"html", "md", "json"}
+        unknown = sorted(set(formats) - set(FORMATS))
+        if unknown or not formats:
+            raise ArgumentError(
+                f"formats must be among {', '.join(FORMATS)}; got {unknown or list(formats)}"
+            )
+        unknown = sorted(set(figure_formats) - {"png", "svg"})
         if unknown:
-            raise ArgumentError(f"formats must be among html, md, json; got {sorted(unknown)}")
-        unknown = set(figure_formats) - {"png", "svg"}
-        if unknown:
-            raise ArgumentError(f"figure_formats must be among png, svg; got {sorted(unknown)}")
-        out = Path(directory)
-        (out / "figures").mkdir(parents=True, exist_ok=True)
-        stem = "recidive" if self.lang == "nl" else "recidivism"
+            raise ArgumentError(f"figure_formats must be among png, svg; got {unknown}")
+        check_output_dir(directory)
+        stem = section_stem(self.lang)
         renders = {"html": self.to_html, "md": self.to_markdown, "json": self.to_json}
-        written: list[Path] = []
-        for kind in formats:
-            path = out / f"{stem}.{kind}"
-            path.write_text(renders[kind](), encoding="utf-8")
-            written.append(path)
+        files = {f"{stem}.{kind}": renders[kind]().encode("utf-8") for kind in formats}
         for f in self.figures:
             for kind in figure_formats:
-                path = out / f.path(self.lang, kind)
-                if kind == "png":
-                    path.write_bytes(f.png)
-                else:
-                    path.write_text(f.svg, encoding="utf-8")
-                written.append(path)
-        return written
+                data = f.png if kind == "png" else f.svg.encode("utf-8")
+                files[f.path(self.lang, kind)] = data
+        return write_section_files(directory, files, self.lang)
 
 
 def _environment(html: bool):

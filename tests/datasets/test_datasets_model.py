@@ -130,11 +130,19 @@ def test_deaths_and_emigration_occur_and_no_case_follows_them(tables):
 def test_written_registry_reads_back_identically(tmp_path, fmt):
     reg = simulate_registry(500, seed=2, as_registry=True)
     paths = write_registry(reg, tmp_path, format=fmt)
-    assert [p.name for p in paths] == [f"{t}.{fmt}" for t in ("persons", "cases", "detentions")]
-    back = rc.Registry.from_files(
-        persons=paths[0], cases=paths[1], detentions=paths[2], cutoff_date="2022-06-30"
-    )
+    tables = [f"{t}.{fmt}" for t in ("persons", "cases", "detentions")]
+    assert [p.name for p in paths] == [*tables, "extract.json"]
+    # the cut-off comes back from extract.json
+    back = rc.Registry.from_files(persons=paths[0], cases=paths[1], detentions=paths[2])
     assert back.fingerprint == reg.fingerprint
+    assert back.cutoff_date == reg.cutoff_date == pd.Timestamp("2022-06-30")
+
+
+def test_ages_at_the_index_offence_are_plausible(tables):
+    # the gamma's tail is cut at 90 years: the data contract refuses over 100
+    persons = tables["persons"]
+    age = (persons["index_offence_date"] - persons["birth_date"]).dt.days / 365.25
+    assert 16 <= age.min() and age.max() <= 90
 
 
 def test_bad_arguments_are_argument_errors(tmp_path):

@@ -25,6 +25,7 @@ def test_simulate_writes_tables_that_validate(simulated, capsys):
     assert sorted(p.name for p in simulated.iterdir()) == [
         "cases.csv",
         "detentions.csv",
+        "extract.json",
         "persons.csv",
     ]
     assert len(pd.read_csv(simulated / "persons.csv")) == 300
@@ -32,6 +33,8 @@ def test_simulate_writes_tables_that_validate(simulated, capsys):
     assert main(["validate", *args, "--cutoff", "2022-06-30"]) == 0
     out = capsys.readouterr().out
     assert "registry OK" in out and "2022-06-30 (given)" in out
+    assert main(["validate", *args]) == 0  # the cut-off from extract.json
+    assert f"2022-06-30 (from {simulated / 'extract.json'})" in capsys.readouterr().out
 
 
 def test_rates_on_a_ready_survival_file_equal_lifelines(tmp_path, capsys):
@@ -72,7 +75,10 @@ def test_rates_on_registry_files_prints_a_table(simulated, capsys):
             ["rates", "--survival", "nope.csv", "--duration", "d", "--event", "e"],
             "survival file nope.csv does not exist",
         ),
-        (["rates", "--criteria", "burglary", "--quiet"], "criteria ['burglary'] not in the cohort"),
+        (
+            ["rates", "--criteria", "burglary", "--quiet"],
+            "criteria has unknown value(s) 'burglary'",
+        ),
         (["simulate", "--n", "0", "--out", "x"], "--n must be a positive number of persons"),
         (["report", "--format", "pdf"], "--format takes html, md and json"),
     ],
