@@ -36,7 +36,7 @@ from recidive.datasets import (
     reference_registry,
     write_registry,
 )
-from recidive.errors import ArgumentError, RecidiveError, SmallCellWarning
+from recidive.errors import ArgumentError, RecidiveError, RecidiveWarning, SmallCellWarning
 from recidive.estimation.horizon_rates import survival_rates
 from recidive.registry import Registry
 
@@ -481,6 +481,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             raise _UsageError("choose a command: " + ", ".join(SUBCOMMANDS))
         with warnings.catch_warnings():
+            # recidive's own warnings are messages for the user: one line each, never an
+            # exception, whatever filters the caller set
+            warnings.simplefilter("default", RecidiveWarning)
             warnings.showwarning = _show_warning
             return runners[args.command](args)
     except KeyboardInterrupt:
