@@ -54,6 +54,11 @@ EXTRACT_FILE = "extract.json"
 #: How long before the cut-off the data may end without a warning (days).
 LATE_MARGIN_DAYS = 365
 
+#: A gap after the last record warns only when the data's own pace of records would put at
+#: least this many records in it: the chance of a gap that long with none is then below
+#: exp(-6.9), 1 in 1000 (a small registry may legitimately go a year without a record).
+LATE_EXPECTED_RECORDS = 6.9
+
 
 def extract_path(persons: object) -> Path | None:
     """The sidecar file beside a persons file or dataset directory, if there is one.
@@ -157,14 +162,35 @@ def registry_cutoff(given: object, persons: object = None) -> pd.Timestamp:
     return cutoff
 
 
-def warn_late_cutoff(cutoff: pd.Timestamp, latest: pd.Timestamp, stacklevel: int = 3) -> None:
-    """Warn when the cut-off lies more than :data:`LATE_MARGIN_DAYS` after the latest date."""
-    if pd.isna(latest) or (cutoff - latest).days <= LATE_MARGIN_DAYS:
+def warn_late_cutoff(
+    cutoff: pd.Timestamp,
+    latest: pd.Timestamp,
+    n_dates: int | None = None,
+    earliest: pd.Timestamp | None = None,
+    stacklevel: int = 3,
+) -> None:
+    """Warn when the data end implausibly long before the cut-off.
+
+    The gap from the latest date (``latest``; birth dates not counted) to the cut-off must
+    exceed :data:`LATE_MARGIN_DAYS`; and when the number of dated values ``n_dates`` from
+    ``earliest`` to ``latest`` is given, the gap must be long enough for the data's own pace
+    of records to expect at least :data:`LATE_EXPECTED_RECORDS` of them in it.
+    """
+    if pd.isna(latest):
         return
+    gap = (cutoff - latest).days
+    if gap <= LATE_MARGIN_DAYS:
+        return
+    pace = ""
+    if n_dates is not None and earliest is not None and pd.notna(earliest):
+        per_day = n_dates / max((latest - earliest).days, 1)
+        if per_day * gap < LATE_EXPECTED_RECORDS:
+            return
+        pace = f" (at the data's pace of {per_day * 365.25:.0f} dated records a year)"
     warnings.warn(
         CutoffWarning(
-            f"the data cut-off {cutoff.date()} is {(cutoff - latest).days} days after the "
-            f"latest date in the data ({latest.date()}); follow-up after the last record "
+            f"the data cut-off {cutoff.date()} is {gap} days after the "
+            f"latest date in the data ({latest.date()}){pace}; follow-up after the last record "
             "counts as time without reoffending and lowers every rate: check the cut-off "
             f"(a mistyped year?). An extract records events up to its cut-off, so the data "
             f"end within {LATE_MARGIN_DAYS} days of it"

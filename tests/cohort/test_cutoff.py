@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from registry_builders import CUTOFF, cases_frame, make_registry, persons_frame
 
+import recidive as rc
 from recidive.cli import main
 from recidive.cohort import build_cohort
 from recidive.cohort_rates import recidivism_rates
@@ -148,22 +149,50 @@ def test_write_and_read_the_sidecar_keep_the_suppliers_keys(tmp_path):
 
 
 def test_a_cut_off_more_than_a_year_after_the_data_warns(good_tables):
-    # the latest date of good_tables is a death on 2018-01-01
-    latest = pd.Timestamp("2018-01-01")
+    # the latest date of good_tables is a death on 2018-01-01; its 16 dates from 2014 on
+    # come at about 4 a year, so ten years without any is implausible
+    with pytest.warns(CutoffWarning) as caught:
+        Registry(**good_tables, cutoff_date="2028-01-01")
+    message = str(caught[0].message)
+    assert message.startswith(
+        "the data cut-off 2028-01-01 is 3652 days after the latest date in the data "
+        "(2018-01-01) (at the data's pace of "
+    )
+    assert message.endswith(
+        "dated records a year); follow-up after the last record counts as time without "
+        "reoffending and lowers every rate: check the cut-off (a mistyped year?). An extract "
+        "records events up to its cut-off, so the data end within 365 days of it"
+    )
+
+
+def test_the_margin_is_a_year_for_a_registry_with_records_all_year_round():
+    tables = rc.datasets.simulate_registry(n_persons=300, seed=4)
+    persons, cases, detentions = tables["persons"], tables["cases"], tables["detentions"]
+    # end the data where they are dense, well before the simulated cut-off
+    end = pd.Timestamp("2019-12-31")
+    cases = cases[cases["disposal_date"] <= end]
+    detentions = detentions[detentions["end"] <= end]
+    for column in ("index_release_date", "death_date", "emigration_date"):
+        persons.loc[persons[column] > end, column] = pd.NaT
+    latest = Registry(persons, cases, detentions, cutoff_date=end).latest_date
     edge = (latest + pd.Timedelta(days=LATE_MARGIN_DAYS)).date().isoformat()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        Registry(**good_tables, cutoff_date=edge)
-    with pytest.warns(CutoffWarning) as caught:
-        Registry(**good_tables, cutoff_date="2028-01-01")
-    assert str(caught[0].message).startswith(
-        "the data cut-off 2028-01-01 is 3652 days after the latest date in the data "
-        "(2018-01-01); follow-up after the last record counts as time without reoffending "
-        "and lowers every rate: check the cut-off (a mistyped year?)"
-    )
+        Registry(persons, cases, detentions, cutoff_date=edge)
     late = (latest + pd.Timedelta(days=LATE_MARGIN_DAYS + 1)).date().isoformat()
     with pytest.warns(CutoffWarning, match="366 days after"):
-        Registry(**good_tables, cutoff_date=late)
+        Registry(persons, cases, detentions, cutoff_date=late)
+
+
+def test_a_small_registry_may_go_a_year_without_a_record():
+    # one person with a handful of dates over years: two years without a record is not
+    # implausible, so no warning (the data's pace would expect fewer than 7 records)
+    registry = rc.datasets.reference_registry(n_persons=1, seed=3)
+    gap = (registry.cutoff_date - registry.latest_date).days
+    assert gap > LATE_MARGIN_DAYS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Registry(registry.persons, registry.cases, cutoff_date=registry.cutoff_date)
 
 
 # -- cases after the cut-off, persons who start after it ---------------------------------

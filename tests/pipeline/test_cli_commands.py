@@ -11,7 +11,6 @@ from lifelines import KaplanMeierFitter
 
 from recidive.cli import main
 from recidive.datasets import load_rossi
-from recidive.errors import SmallCellWarning
 
 
 @pytest.fixture(scope="module")

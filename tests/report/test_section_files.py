@@ -161,8 +161,8 @@ def test_two_runs_give_byte_identical_files(registry_files, tmp_path):
     for k, env in enumerate(({"SOURCE_DATE_EPOCH": "1670284800"}, {"PYTHONHASHSEED": "1"})):
         out = tmp_path / f"run{k}"
         extra = [] if "SOURCE_DATE_EPOCH" in env else ["--generated-at", "2022-12-06"]
-        process = _recidive("report", *registry_files, "--out", str(out), "--quiet", *extra,
-                            env={"PYTHONHASHSEED": str(k), **env})  # fmt: skip
+        process = _recidive("report", *registry_files, "--out", str(out), "--quiet", "--svg",
+                            *extra, env={"PYTHONHASHSEED": str(k), **env})  # fmt: skip
         stdout, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
         runs.append(_files(out))
