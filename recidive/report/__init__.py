@@ -19,6 +19,7 @@ from recidive.report.method_text import rules_sentences
 from recidive.report.pipeline import recidivism_section
 from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.report.section import Column, Figure, Section, Table
+from recidive.report.text import population_name
 
 __all__ = [
     "Benchmark",
@@ -27,6 +28,7 @@ __all__ = [
     "QualifierRules",
     "Section",
     "Table",
+    "population_name",
     "recidivism_section",
     "rules_sentences",
 ]

@@ -9,15 +9,23 @@ import recidive as rc
 
 CATEGORIES = ("property", "violence", "drugs", "human_trafficking")
 
+#: The seed's population, the one the reference registry is calibrated for.
+DOMESTIC = rc.CohortRules(population=rc.datasets.REFERENCE_POPULATION)
 
-def estimated_figures(registry: rc.Registry, rules: rc.CohortRules | None = None) -> dict:
+
+def estimated_figures(registry: rc.Registry, rules: rc.CohortRules = DOMESTIC) -> dict:
     """``build_cohort`` then ``survival_rates``: every published figure, keyed as the targets.
 
+    By default for the seed's population (offenders of domestic sexual exploitation).
     ``share_recidivists_under_23`` is the corrected share
     ``p F<23(7) / (p F<23(7) + (1 - p) F23+(7))`` with ``F`` = 1 - Kaplan-Meier by age group;
     ``raw_share_recidivists_under_23`` the share under 23 among all observed recidivists.
     """
-    persons = rc.build_cohort(registry, rules or rc.CohortRules()).persons
+    return figures_of(rc.build_cohort(registry, rules).persons)
+
+
+def figures_of(persons: pd.DataFrame) -> dict:
+    """Every published figure of some cohort persons (see :func:`estimated_figures`)."""
 
     def rates(criterion: str, by: list[str] | None = None) -> pd.DataFrame:
         return rc.survival_rates(
@@ -56,5 +64,17 @@ def default_registry() -> rc.Registry:
 
 @pytest.fixture(scope="session")
 def default_figures(default_registry) -> dict:
-    """The published figures estimated from the default reference registry."""
+    """The published figures estimated from the default reference registry's population."""
     return estimated_figures(default_registry)
+
+
+@pytest.fixture(scope="session")
+def population_registry() -> rc.Registry:
+    """One registry of population size (400,000 persons, 280,000 of domestic exploitation)."""
+    return rc.datasets.reference_registry(n_persons=400_000, seed=2022)
+
+
+@pytest.fixture(scope="session")
+def population_cohort(population_registry) -> rc.Cohort:
+    """The cohort of every person of the population-size registry."""
+    return rc.build_cohort(population_registry)
