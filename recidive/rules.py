@@ -67,8 +67,11 @@ class CohortRules:
         kept, e.g. ``{"exploitation_form": ["binnenlands_seksueel"]}`` (the offenders of
         domestic sexual exploitation, the seed's population); with several columns a person
         must match each. None (default) keeps everyone. The others are counted in the
-        attrition (``outside_population``). Stored as ``{column: (value, ...)}``; see
-        :mod:`recidive.population` for the checks.
+        attrition (``outside_population``). Stored as ``{column: (value, ...)}``. Checked
+        here (a mapping of names to non-empty lists; codes of a coded column) and by
+        ``build_cohort`` against the registry: an unknown column, or a selection that keeps
+        nobody, is an ``ArgumentError``; a value that no person has warns
+        (``PopulationWarning``). See :mod:`recidive.population`.
 
     Raises
     ------

@@ -4,7 +4,7 @@ other exploitation forms differ from it, and every cohort rule changes the figur
 from __future__ import annotations
 
 import pytest
-from conftest import figures_of
+from conftest import cohort_figures, form_figures
 
 import recidive as rc
 from recidive.datasets._calibration import published_targets
@@ -24,9 +24,8 @@ def population_figures(figures, population_registry) -> dict:
 @pytest.fixture(scope="module")
 def figures_by_form(population_cohort) -> dict:
     """Every figure of each exploitation form, and of everyone, at population size."""
-    persons = population_cohort.persons
-    out = {f: figures_of(persons[persons["exploitation_form"] == f]) for f in OTHER_FORMS}
-    out["all"] = figures_of(persons)
+    out = {f: form_figures(population_cohort, f) for f in OTHER_FORMS}
+    out["all"] = cohort_figures(population_cohort)
     return out
 
 
