@@ -33,11 +33,18 @@ from recidive.datasets import (
     DEFAULT_N_PERSONS,
     DEFAULT_SEED,
     FILE_FORMATS,
+    REFERENCE_POPULATION,
     reference_registry,
     write_registry,
 )
 from recidive.errors import ArgumentError, RecidiveError, RecidiveWarning, SmallCellWarning
 from recidive.estimation.horizon_rates import survival_rates
+from recidive.population import (
+    check_population,
+    check_selection,
+    population_mask,
+    values_found,
+)
 from recidive.registry import Registry
 
 # recidive.report loads matplotlib and jinja2 only when it draws or renders, and
@@ -167,12 +174,56 @@ def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_SEED,
         help=f"seed of the synthetic registry (default {DEFAULT_SEED})",
     )
+    parser.add_argument(
+        "--population",
+        action="append",
+        metavar="COL=VALUES",
+        help="the study population: the persons whose column COL holds one of the "
+        "comma-separated VALUES (repeat for more columns; a person must match each); "
+        "'all' keeps everyone. Default: everyone in registry files; on the synthetic "
+        "registry the seed's population, exploitation_form=binnenlands_seksueel",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
+
+
+def _population_option(items: list[str] | None, synthetic: bool) -> dict | None:
+    """The population selection of ``--population`` (the seed's on the synthetic registry)."""
+    if items is None:
+        return dict(REFERENCE_POPULATION) if synthetic else None
+    if [item.strip() for item in items] == ["all"]:
+        return None
+    population: dict[str, list[str]] = {}
+    for item in items:
+        column, equals, values = item.partition("=")
+        if not equals or not column.strip() or not _split_list(values):
+            raise _UsageError(
+                f"--population takes COL=VALUE[,VALUE...] (or 'all'), got {item!r}; for "
+                "example --population exploitation_form=binnenlands_seksueel"
+            )
+        kept = population.setdefault(column.strip(), [])
+        kept += [v for v in _split_list(values) if v not in kept]
+    return check_population(population)
+
+
+def _say_population(progress: Progress, population: dict | None, synthetic: bool) -> None:
+    if population is None:
+        progress("population: every person")
+    elif synthetic and population == check_population(REFERENCE_POPULATION):
+        progress(
+            "population: offenders of domestic sexual exploitation "
+            "(exploitation_form=binnenlands_seksueel), the seed's population; "
+            "--population all keeps every person"
+        )
+    else:
+        kept = "; ".join(f"{c} in {', '.join(map(str, v))}" for c, v in population.items())
+        progress(f"population: the persons with {kept}")
 
 
 def _load_cohort(args: argparse.Namespace, progress: Progress) -> Cohort:
     """The cohort from the given registry files, or from the synthetic reference registry."""
-    if args.persons is None and args.cases is None:
+    synthetic = args.persons is None and args.cases is None
+    population = _population_option(args.population, synthetic)
+    if synthetic:
         if args.cutoff is not None:
             raise _UsageError(
                 "--cutoff goes with --persons and --cases; the synthetic registry carries "
@@ -185,8 +236,9 @@ def _load_cohort(args: argparse.Namespace, progress: Progress) -> Cohort:
     else:
         progress("reading and validating the registry")
         registry, _ = _read_registry(args)
+    _say_population(progress, population, synthetic)
     progress(f"building the cohort from {len(registry.persons):,} persons")
-    return build_cohort(registry, CohortRules())
+    return build_cohort(registry, CohortRules(population=population))
 
 
 def _split_list(text: str) -> list[str]:
@@ -300,6 +352,18 @@ def _read_table(path: str) -> pd.DataFrame:
         raise ArgumentError(f"survival file {path} could not be read as a table ({exc})") from exc
 
 
+def _survival_population(
+    frame: pd.DataFrame, args: argparse.Namespace, progress: Progress
+) -> pd.DataFrame:
+    """The rows of a survival file in the ``--population`` (all rows without it)."""
+    population = _population_option(args.population, synthetic=False)
+    if population is None:
+        return frame
+    check_selection(population, frame.columns, values_found(frame, population))
+    _say_population(progress, population, synthetic=False)
+    return frame[population_mask(frame, population)]
+
+
 def _run_rates(args: argparse.Namespace) -> int:
     min_cell = check_min_cell(args.min_cell)
     progress = Progress(enabled=not args.quiet)
@@ -308,7 +372,7 @@ def _run_rates(args: argparse.Namespace) -> int:
     if args.survival is not None:
         if not (args.duration and args.event):
             raise _UsageError("--survival needs --duration COL and --event COL")
-        frame = _read_table(args.survival)
+        frame = _survival_population(_read_table(args.survival), args, progress)
         missing = [c for c in (args.duration, args.event, *args.by) if c not in frame.columns]
         if missing:
             raise ArgumentError(

@@ -5,6 +5,8 @@ vectorised numpy (no loop over persons), and accounts for every person and every
 case row that came in (``Cohort.attrition``).
 
 Definitions (DESIGN section 3)
+    *Population*: with ``rules.population``, the persons outside it are excluded first
+    (:mod:`recidive.population`).
     *Start* of follow-up: ``index_release_date`` where there is one, else
     ``index_disposal_date`` (``rules.start="disposal"``: always the disposal date).
     *End*: the cut-off minus ``registration_lag_days``, or earlier at death or
@@ -41,6 +43,7 @@ import pandas as pd
 from recidive import _engines, schema
 from recidive.cutoff import check_someone_followed, resolve_cutoff
 from recidive.errors import ArgumentError
+from recidive.population import check_selection, population_mask, population_reason, values_found
 from recidive.registry import Registry
 from recidive.rules import CohortRules
 from recidive.validation import positions
@@ -80,7 +83,8 @@ class Cohort:
     attrition : pandas.DataFrame
         ``table, step, n_before, n_after, n_excluded, reason``: for ``persons`` and for
         ``cases`` a ``read`` row and one row per exclusion step, in this order (steps
-        of rules that are off are left out). Persons: ``died_before_start``,
+        of rules that are off are left out). Persons: ``outside_population``,
+        ``died_before_start``,
         ``emigrated_before_start``, ``start_after_end``, ``no_time_at_risk``. Cases:
         ``offence_after_cutoff``, ``person_excluded``, ``not_a_crime``,
         ``disposal_not_counting``, ``offence_before_start``, ``offence_after_end``. ``reason`` is English text;
@@ -110,8 +114,8 @@ class Cohort:
         Examples
         --------
         >>> import recidive as rc
-        >>> from recidive.cohort import _example_registry
-        >>> cohort = rc.build_cohort(_example_registry())
+        >>> from recidive._examples import example_registry
+        >>> cohort = rc.build_cohort(example_registry())
         >>> cohort.survival_frame("general")[["person_id", "days", "event"]]
            person_id  days  event
         0          1    60      1
@@ -129,8 +133,8 @@ class Cohort:
         Examples
         --------
         >>> import recidive as rc
-        >>> from recidive.cohort import _example_registry
-        >>> cohort = rc.build_cohort(_example_registry())
+        >>> from recidive._examples import example_registry
+        >>> cohort = rc.build_cohort(example_registry())
         >>> long = cohort.survival_long(["general", "property"])
         >>> long[["criterion", "person_id", "days", "event"]]
           criterion  person_id  days  event
@@ -184,8 +188,8 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     Examples
     --------
     >>> import recidive as rc
-    >>> from recidive.cohort import _example_registry
-    >>> cohort = rc.build_cohort(_example_registry())
+    >>> from recidive._examples import example_registry
+    >>> cohort = rc.build_cohort(example_registry())
     >>> cohort.persons[["person_id", "start_date", "end_date", "followup_days"]]
        person_id start_date   end_date  followup_days
     0          1 2016-01-01 2017-12-31            730
@@ -206,18 +210,26 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     """
     if _engines.is_distributed(registry):
         return _engines.implementation("build_cohort")(registry, rules)
-    cohort = apply_rules(registry, rules)
-    check_someone_followed(cohort.attrition, cohort.cutoff_date, cohort.rules.registration_lag_days)
-    return cohort
-
-
-def apply_rules(registry: Registry, rules: CohortRules | None = None) -> Cohort:
-    """:func:`build_cohort` in memory, without refusing an empty cohort (a Dask bucket's)."""
     rules = CohortRules() if rules is None else rules
     if not isinstance(registry, Registry):
         raise ArgumentError(f"registry must be a recidive.Registry, not {type(registry).__name__}")
     if not isinstance(rules, CohortRules):
         raise ArgumentError(f"rules must be a recidive.CohortRules, not {type(rules).__name__}")
+    persons = registry._persons
+    check_selection(rules.population, persons.columns, values_found(persons, rules.population))
+    cohort = apply_rules(registry, rules)
+    check_someone_followed(cohort.attrition, cohort.cutoff_date, cohort.rules.registration_lag_days)
+    return cohort
+
+
+def apply_rules(registry: Registry, rules: CohortRules) -> Cohort:
+    """:func:`build_cohort` of a checked registry and rules, without the registry-wide checks.
+
+    The Dask cohort runs it on each person bucket (a bucket may be empty) and checks the
+    population selection against the union of the buckets
+    (:func:`recidive.population.check_selection`) and that someone is followed against the
+    summed attrition (:func:`recidive.cutoff.check_someone_followed`).
+    """
     cutoff = resolve_cutoff(registry, rules)
     persons, cases = registry._persons, registry._cases
     window = _followup_window(persons, rules, cutoff)
@@ -234,7 +246,7 @@ def apply_rules(registry: Registry, rules: CohortRules | None = None) -> Cohort:
         "persons",
         "persons read from the registry",
         len(persons),
-        _person_steps(window, followup, rules),
+        _population_step(persons, rules) + _person_steps(window, followup, rules),
     )
     pos = positions(persons["person_id"], cases["person_id"])
     offence = _day(cases["offence_date"])
@@ -297,6 +309,16 @@ def _followup_window(persons: pd.DataFrame, rules: CohortRules, cutoff: pd.Times
             reason = np.where(date <= end, code, reason).astype(np.int8)
             end = np.minimum(end, date)
     return _Window(start=start, end=end, reason=reason)
+
+
+def _population_step(
+    persons: pd.DataFrame, rules: CohortRules
+) -> list[tuple[str, np.ndarray, str]]:
+    """The persons outside the study population, when the rules select one."""
+    if rules.population is None:
+        return []
+    outside = ~population_mask(persons, rules.population)
+    return [("outside_population", outside, population_reason(rules.population))]
 
 
 def _person_steps(
@@ -557,32 +579,3 @@ def _day_of(stamp: pd.Timestamp) -> np.int64:
 
 def _date(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[ns]")
-
-
-def _example_registry() -> Registry:
-    """Two persons and three case rows, for the docstring examples."""
-    persons = pd.DataFrame(
-        {
-            "person_id": [1, 2],
-            "sex": ["M", "F"],
-            "birth_date": ["1990-01-01", "1985-05-05"],
-            "index_offence_date": ["2015-01-01", "2015-02-01"],
-            "index_disposal_date": ["2015-06-01", "2015-07-01"],
-            "index_release_date": ["2016-01-01", None],
-            "exploitation_form": ["arbeid", "crimineel"],
-            "prior_cases": [0, 3],
-        }
-    )
-    cases = pd.DataFrame(
-        {
-            "person_id": [1, 2, 2],
-            "case_id": ["a", "b", "c"],
-            "offence_date": ["2016-03-01", "2015-06-01", "2017-01-01"],
-            "disposal_date": ["2016-09-01", "2015-09-01", "2017-03-01"],
-            "disposal": ["conviction", "conviction", "acquittal"],
-            "offence_category": ["property", "violence", "drugs"],
-            "max_penalty_years": [4.0, 2.0, 12.0],
-            "is_crime": [True, True, True],
-        }
-    )
-    return Registry(persons, cases, cutoff_date="2017-12-31")

@@ -99,5 +99,9 @@ class InsufficientFollowUpWarning(RecidiveWarning):
     """A requested horizon lies beyond the follow-up of a stratum; NaN was returned."""
 
 
+class PopulationWarning(RecidiveWarning):
+    """A value of the population selection (``CohortRules.population``) matches no person."""
+
+
 class ConvergenceWarning(RecidiveWarning):
     """An iterative fit stopped without meeting its convergence criterion, or is unstable."""

@@ -10,7 +10,7 @@ death, emigration and the data cut-off.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from numbers import Integral, Real
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 from recidive import schema
 from recidive._arguments import check_date, check_names, shown
 from recidive.errors import ArgumentError
+from recidive.population import check_population
 
 _STARTS = ("release", "disposal")
 _MAX_AGE_YEARS = 120  # an age cut at or above it is not an age
@@ -61,6 +62,16 @@ class CohortRules:
         One label per band, ``len(age_breaks) + 1`` of them.
     monitor_age_cut : int, default 23
         The monitor's split into ``<23`` and ``23+``.
+    population : dict, optional
+        The persons the study is about: a mapping from a ``persons`` column to the values
+        kept, e.g. ``{"exploitation_form": ["binnenlands_seksueel"]}`` (the offenders of
+        domestic sexual exploitation, the seed's population); with several columns a person
+        must match each. None (default) keeps everyone. The others are counted in the
+        attrition (``outside_population``). Stored as ``{column: (value, ...)}``. Checked
+        here (a mapping of names to non-empty lists; codes of a coded column) and by
+        ``build_cohort`` against the registry: an unknown column, or a selection that keeps
+        nobody, is an ``ArgumentError``; a value that no person has warns
+        (``PopulationWarning``). See :mod:`recidive.population`.
 
     Raises
     ------
@@ -74,6 +85,8 @@ class CohortRules:
     >>> rules = CohortRules(registration_lag_days=90, criteria=("general", "violence"))
     >>> rules.to_dict()["registration_lag_days"]
     90
+    >>> CohortRules(population={"exploitation_form": ["binnenlands_seksueel"]}).population
+    {'exploitation_form': ('binnenlands_seksueel',)}
     >>> CohortRules(start="arrest")
     Traceback (most recent call last):
     ...
@@ -94,9 +107,12 @@ class CohortRules:
     age_breaks: tuple[int, ...] = schema.DEFAULT_AGE_BREAKS
     age_labels: tuple[str, ...] = schema.DEFAULT_AGE_BANDS
     monitor_age_cut: int = schema.MONITOR_AGE_CUT_YEARS
+    # a dict: left out of the hash (equal rules still hash equal)
+    population: dict[str, tuple[Any, ...]] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        set_(self, "population", check_population(self.population))
         set_(self, "cutoff_date", check_date(self.cutoff_date, "cutoff_date"))
         if self.start not in _STARTS:
             raise ArgumentError(
@@ -166,6 +182,8 @@ class CohortRules:
                 value = value.date().isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, dict):
+                value = {k: list(v) for k, v in value.items()}
             out[f.name] = value
         return out
 

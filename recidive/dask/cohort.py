@@ -9,7 +9,8 @@ fails), the cohort files when no frame that reads them is left
 
 What is the same as in memory
     ``cohort.persons`` and ``cohort.cases`` hold the same rows (in another order),
-    ``attrition`` and ``cutoff_date`` are equal, and the rates of
+    ``attrition`` and ``cutoff_date`` are equal (the population selection is checked, and
+    warns, once for the whole registry), and the rates of
     :func:`recidive.recidivism_rates` and :func:`recidive.age_profile` agree to 1e-12.
     ``person_id`` and ``case_id`` are int64 when every id in the registry is a plain
     integer, else strings, as in memory.
@@ -39,6 +40,7 @@ from recidive.dask.registry import DaskRegistry
 from recidive.dask.scratch import ScratchDir, check_workers_share
 from recidive.dask.tables import SPECS, plain, with_dtypes
 from recidive.errors import ArgumentError
+from recidive.population import check_columns, check_selection
 from recidive.rules import CohortRules
 
 
@@ -130,8 +132,11 @@ def build_dask_cohort(registry: DaskRegistry, rules: CohortRules | None = None) 
     check_workers_share(registry.scratch_dir)
     scratch = ScratchDir(registry.scratch_dir)
     metas = {name: getattr(registry, name)._meta for name in registry.raw_tables}
+    persons_columns = metas["persons"].columns
+    check_columns(rules.population, persons_columns)
     try:
-        attrition = build_buckets(registry, scratch, metas, rules, own)
+        attrition, found = build_buckets(registry, scratch, metas, rules, own)
+        check_selection(rules.population, persons_columns, found)
         check_someone_followed(attrition, cutoff, rules.registration_lag_days)
     except BaseException:
         scratch.remove()

@@ -9,15 +9,21 @@ from pathlib import Path
 import pandas as pd
 
 from recidive.cutoff import write_extract
-from recidive.datasets._model import ModelParameters
+from recidive.datasets._model import REFERENCE_FORM, ModelParameters
 from recidive.datasets._parameters import REFERENCE_PARAMETERS
 from recidive.datasets._sampler import sample_tables
 from recidive.errors import ArgumentError
 from recidive.registry import Registry
 
-#: Persons in the default reference registry: large enough that the pipeline recovers every
-#: published figure within about one percentage point (Monte Carlo SD at most 0.3 points).
-DEFAULT_N_PERSONS = 50_000
+#: Persons in the default reference registry (every exploitation form; about 49,000 of them
+#: offenders of domestic sexual exploitation): large enough that the pipeline recovers every
+#: published figure of that population within about one percentage point (Monte Carlo SD
+#: at most 0.35 points).
+DEFAULT_N_PERSONS = 70_000
+
+#: The population the reference registry is calibrated for, the seed's: the offenders of
+#: domestic sexual exploitation. ``CohortRules(population=REFERENCE_POPULATION)``.
+REFERENCE_POPULATION: dict[str, tuple[str, ...]] = {"exploitation_form": (REFERENCE_FORM,)}
 
 #: A realistic cohort size: the monitor's cohort holds a few hundred offenders.
 REALISTIC_N_PERSONS = 350
@@ -78,15 +84,18 @@ def simulate_registry(
 def reference_registry(n_persons: int = DEFAULT_N_PERSONS, seed: int = DEFAULT_SEED) -> Registry:
     """The synthetic reference registry, calibrated to the *Dadermonitor 2017-2021*.
 
-    A registry simulated from an explicit generative model (``recidive.datasets._model``)
-    whose parameters are solved so that the model's population values equal the published
-    figures; the cohort builder and the estimators then recover those figures from the
-    simulated records. Index disposals 2008-2019, data cut-off 2022-06-30.
+    A registry of offenders of every exploitation form, simulated from an explicit
+    generative model (``recidive.datasets._model``) whose parameters are solved so that the
+    population values of its offenders of domestic sexual exploitation (the seed's
+    population, :data:`REFERENCE_POPULATION`) equal the published figures; the cohort
+    builder and the estimators then recover those figures from the simulated records. The
+    other forms have their own recidivism and age mix. Index disposals 2008-2019, exit
+    years 2008-2022 with a shifting composition, data cut-off 2022-06-30.
 
     Parameters
     ----------
-    n_persons : int, default 50000
-        Number of offenders.
+    n_persons : int, default 70000
+        Number of offenders (about 70% of them of domestic sexual exploitation).
     seed : int, default 2022
         Seed of the random generator; the same seed gives the same registry.
 
@@ -101,6 +110,8 @@ def reference_registry(n_persons: int = DEFAULT_N_PERSONS, seed: int = DEFAULT_S
     >>> reg = rc.datasets.reference_registry(n_persons=2000, seed=1)
     >>> len(reg.persons), str(reg.cutoff_date.date())
     (2000, '2022-06-30')
+    >>> rules = rc.CohortRules(population=rc.datasets.REFERENCE_POPULATION)
+    >>> cohort = rc.build_cohort(reg, rules)  # the seed's population
     """
     tables = sample_tables(REFERENCE_PARAMETERS, _check_size(n_persons), seed)
     return Registry(**tables, cutoff_date=REFERENCE_PARAMETERS.cutoff_date)

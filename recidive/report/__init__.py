@@ -20,6 +20,7 @@ from recidive.report.method_text import rules_sentences
 from recidive.report.pipeline import recidivism_section
 from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.report.section import Column, Figure, Section, Table
+from recidive.report.text import population_name
 
 __all__ = [
     "Benchmark",
@@ -28,6 +29,7 @@ __all__ = [
     "QualifierRules",
     "Section",
     "Table",
+    "population_name",
     "recidivism_section",
     "rules_sentences",
 ]

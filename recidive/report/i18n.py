@@ -12,8 +12,9 @@ from recidive._arguments import check_lang
 CATALOGUES: dict[str, dict[str, str]] = {
     "nl": {
         "title": "Recidive",
-        "population_domestic": "daders van binnenlandse seksuele uitbuiting",
+        "population_forms": "daders van {forms}",
         "population_all": "daders van mensenhandel",
+        "or": "of",
         "benchmark_label": "alle volwassen daders",
         # headline
         "headline_prefix": "RECIDIVE IS",
@@ -206,6 +207,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "p_generated": "Gemaakt op",
         "persons": "personen",
         "cases": "zaken",
+        "step_outside_population": "buiten de onderzoekspopulatie",
         "step_died_before_start": "overleden voor de start van de follow-up",
         "step_emigrated_before_start": "geëmigreerd voor de start van de follow-up",
         "step_start_after_end": "start van de follow-up op of na de peildatum",
@@ -248,8 +250,9 @@ CATALOGUES: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Recidivism",
-        "population_domestic": "domestic sexual exploitation offenders",
+        "population_forms": "offenders of {forms}",
         "population_all": "human trafficking offenders",
+        "or": "or",
         "benchmark_label": "all adult offenders",
         "headline_prefix": "RECIDIVISM IS",
         "and": "and",
@@ -425,6 +428,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "p_generated": "Generated on",
         "persons": "persons",
         "cases": "cases",
+        "step_outside_population": "outside the study population",
         "step_died_before_start": "died on or before the start of follow-up",
         "step_emigrated_before_start": "emigrated on or before the start of follow-up",
         "step_start_after_end": "start of follow-up on or after the cut-off",
@@ -460,6 +464,39 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "Serious: statutory maximum of {serious} years or more; very serious: "
             "{very_serious} years or more."
         ),
+    },
+}
+
+
+#: Readable names of the registry's codes (``recidive.schema``), by language.
+CODE_LABELS: dict[str, dict[str, str]] = {
+    "nl": {
+        "conviction": "veroordeling",
+        "penal_order": "strafbeschikking",
+        "transaction": "transactie",
+        "policy_dismissal": "beleidssepot",
+        "technical_dismissal": "technisch sepot",
+        "acquittal": "vrijspraak",
+        "discharge": "ontslag van alle rechtsvervolging",
+        "binnenlands_seksueel": "binnenlandse seksuele uitbuiting",
+        "grensoverschrijdend_seksueel": "grensoverschrijdende seksuele uitbuiting",
+        "arbeid": "arbeidsuitbuiting",
+        "crimineel": "criminele uitbuiting",
+        "overig": "overige uitbuiting",
+    },
+    "en": {
+        "conviction": "conviction",
+        "penal_order": "penal order",
+        "transaction": "transaction",
+        "policy_dismissal": "policy dismissal",
+        "technical_dismissal": "technical dismissal",
+        "acquittal": "acquittal",
+        "discharge": "discharge",
+        "binnenlands_seksueel": "domestic sexual exploitation",
+        "grensoverschrijdend_seksueel": "cross-border sexual exploitation",
+        "arbeid": "labour exploitation",
+        "crimineel": "criminal exploitation",
+        "overig": "other exploitation",
     },
 }
 
@@ -500,3 +537,14 @@ def criterion_label(criterion: str, lang: str = defaults.LANG) -> str:
     """
     key = f"crit_{criterion}"
     return text(key, lang) if key in CATALOGUES[lang] else criterion.replace("_", " ")
+
+
+def code_label(code: object, lang: str = defaults.LANG) -> str:
+    """The readable name of a registry code in ``lang`` (the code itself if it has none).
+
+    Examples
+    --------
+    >>> code_label("binnenlands_seksueel", "en"), code_label("M", "nl")
+    ('domestic sexual exploitation', 'M')
+    """
+    return CODE_LABELS[check_lang(lang)].get(str(code), str(code))

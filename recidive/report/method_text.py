@@ -8,12 +8,12 @@ the rules themselves.
 
 from __future__ import annotations
 
-from recidive import defaults, schema
+from recidive import defaults
 from recidive._arguments import check_lang
 from recidive.report import formatting as fmt
 from recidive.report.content import Content
 from recidive.report.disclosure import minimum_cohort
-from recidive.report.i18n import text
+from recidive.report.i18n import code_label, text
 from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.rules import CohortRules
 
@@ -51,7 +51,7 @@ def rules_sentences(rules: CohortRules, lang: str = defaults.LANG) -> list[str]:
     lines = [text(f"rule_start_{rules.start}", lang)]
     lines.append(text("rule_crimes" if rules.crimes_only else "rule_all_cases", lang))
     if rules.excluded_disposals:
-        disposals = ", ".join(schema.code_label(d, lang) for d in rules.excluded_disposals)
+        disposals = ", ".join(code_label(d, lang) for d in rules.excluded_disposals)
         lines.append(text("rule_disposals", lang, disposals=disposals))
     censor = [
         text(f"rule_{k}", lang) for k in ("death", "emigration") if getattr(rules, f"censor_at_{k}")

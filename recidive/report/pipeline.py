@@ -49,7 +49,7 @@ def recidivism_section(
     context: Sequence[str] | None = None,
     horizons: Sequence[float] = GENERAL_HORIZONS,
     rules: QualifierRules | None = None,
-    population: str | None = None,
+    population_label: str | None = None,
     conf_type: str = defaults.CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
     progress: Callable[[str], None] | None = None,
@@ -80,10 +80,13 @@ def recidivism_section(
         Horizons (years) of the general rates table; every year from 1 to 7 by default.
     rules : QualifierRules, optional
         Thresholds of the qualifiers high, fast, serious and young.
-    population : str, optional
-        How the text names the cohort; by default "daders van binnenlandse seksuele
-        uitbuiting" when every person has that form of exploitation, else "daders van
-        mensenhandel" (English likewise).
+    population_label : str, optional
+        How the text names the cohort, overriding the name made from the cohort rules'
+        population selection (``CohortRules.population``): "daders van binnenlandse
+        seksuele uitbuiting" / "offenders of domestic sexual exploitation" for
+        ``{"exploitation_form": ["binnenlands_seksueel"]}``, "daders van mensenhandel" /
+        "human trafficking offenders" without a selection
+        (:func:`recidive.report.population_name`).
     conf_type, conf_level : str, float
         Kaplan-Meier confidence intervals.
     progress : callable, optional
@@ -124,8 +127,10 @@ def recidivism_section(
     conf_type, conf_level = check_conf(conf_type, conf_level)
     horizons = tuple(float(h) for h in check_horizons(horizons))
     context = check_texts(context, "context")
-    if population is not None and not isinstance(population, str):
-        raise ArgumentError(f"population must be a text or None; got {shown(population)}")
+    if population_label is not None and not isinstance(population_label, str):
+        raise ArgumentError(
+            f"population_label must be a text or None; got {shown(population_label)}"
+        )
     if not (rules is None or isinstance(rules, QualifierRules)):
         raise ArgumentError(f"rules must be a QualifierRules or None; got {shown(rules)}")
     generated = generation_time(generated_at)
@@ -144,7 +149,7 @@ def recidivism_section(
         progress=say,
     )
     say("writing sentences")
-    words = section_text(content, benchmark, rules, population, lang)
+    words = section_text(content, benchmark, rules, population_label, lang)
     say("drawing figures")
     figures = build_figures(content, benchmark, rules, lang)
     tables = build_tables(content, rules, lang)

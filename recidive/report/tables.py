@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from recidive import schema
 from recidive.report.content import Content
 from recidive.report.formatting import horizon_key, level_percent
-from recidive.report.i18n import CATALOGUES, criterion_label, text
+from recidive.report.i18n import CATALOGUES, code_label, criterion_label, text
 from recidive.report.qualifiers import QualifierRules
 from recidive.report.section import Column, Table
 
@@ -201,4 +200,4 @@ def _status_notes(frame: pd.DataFrame, content: Content, lang: str) -> tuple[str
 
 def _code_labels(values: dict | None, lang: str) -> dict[str, str]:
     """Code values (exploitation forms, ...) as readable names in ``lang``."""
-    return {key: schema.code_label(value, lang) for key, value in (values or {}).items()}
+    return {key: code_label(value, lang) for key, value in (values or {}).items()}

@@ -87,6 +87,29 @@ def test_dask_frames_give_the_in_memory_cohort_and_rates(client, registry, in_me
     )
 
 
+def test_a_population_gives_the_in_memory_cohort_and_attrition(client, registry):
+    # each bucket is built without the registry-wide checks; the selection is checked once
+    rules = rc.CohortRules(population={"exploitation_form": ["binnenlands_seksueel", "arbeid"]})
+    expected = rc.build_cohort(registry, rules)
+    big = DaskRegistry(*(getattr(registry, t) for t in TABLES), cutoff_date=registry.cutoff_date,
+                       npartitions=6)  # fmt: skip
+    got = rc.build_cohort(big, rules)
+    assert got.attrition.loc[1, "step"] == "outside_population"
+    _assert_same_cohort(got, expected)
+    persons = registry.persons
+    few = persons[persons["exploitation_form"] != "overig"].iloc[:40]  # no person of "overig"
+    cases = registry.cases[registry.cases["person_id"].isin(few["person_id"])]
+    small = DaskRegistry(few, cases, cutoff_date=registry.cutoff_date, npartitions=4)
+    kept = ["binnenlands_seksueel", "overig"]
+    with pytest.warns(rc.PopulationWarning) as caught:
+        rc.build_cohort(small, rc.CohortRules(population={"exploitation_form": kept}))
+    assert len(caught) == 1  # once for the registry, not per bucket
+    with pytest.raises(rc.ArgumentError, match="the population keeps nobody"):
+        rc.build_cohort(small, rc.CohortRules(population={"exploitation_form": ["overig"]}))
+    with pytest.raises(rc.ArgumentError, match="population column 'region' is not a column"):
+        rc.build_cohort(small, rc.CohortRules(population={"region": ["x"]}))
+
+
 def test_parquet_datasets_give_the_in_memory_cohort_and_rates(client, registry, tmp_path):
     paths = {}
     for table, n in zip(TABLES, (4, 6, 3), strict=True):
