@@ -104,8 +104,7 @@ class Registry:
         self._cutoff_date = registry_cutoff(cutoff_date)
         self._persons, self._cases, self._detentions = validate_tables(persons, cases, detentions)
         self._fingerprint = _fingerprint(self._persons, self._cases, self._detentions)
-        n_dates, earliest = self._dated_values()
-        warn_late_cutoff(self._cutoff_date, self.latest_date, n_dates, earliest)
+        warn_late_cutoff(self._cutoff_date, self.latest_date, len(self._persons))
 
     @classmethod
     def from_files(
@@ -199,22 +198,6 @@ class Registry:
         ):
             latest.extend(frame[c].max() for c in spec.date_columns if c != "birth_date")
         return max(d for d in latest if pd.notna(d))
-
-    def _dated_values(self) -> tuple[int, pd.Timestamp]:
-        """How many dates the tables hold (``birth_date`` not counted), and the earliest."""
-        values = [
-            frame[c]
-            for frame, spec in (
-                (self._persons, schema.PERSONS),
-                (self._cases, schema.CASES),
-                (self._detentions, schema.DETENTIONS),
-            )
-            for c in spec.date_columns
-            if c != "birth_date"
-        ]
-        n = sum(int(v.notna().sum()) for v in values)
-        earliest = [v.min() for v in values if v.notna().any()]
-        return n, (min(earliest) if earliest else pd.NaT)
 
     @property
     def fingerprint(self) -> str:

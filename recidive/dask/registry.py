@@ -177,13 +177,7 @@ class DaskRegistry:
         dates = [s["latest"] for s in every if pd.notna(s["latest"])]
         self._latest = max(dates) if dates else pd.NaT
         self._fingerprint = combine_digests(surveys)
-        firsts = [s["earliest"] for s in every if pd.notna(s["earliest"])]
-        warn_late_cutoff(
-            self._cutoff_date,
-            self._latest,
-            sum(s["n_dates"] for s in every),
-            min(firsts) if firsts else pd.NaT,
-        )
+        warn_late_cutoff(self._cutoff_date, self._latest, self.n_rows["persons"])
         if npartitions is None:
             most = max(t.npartitions for t in self.raw_tables.values())
             npartitions = max(most, -(-self.n_rows["persons"] // persons_per_bucket()))

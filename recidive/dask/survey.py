@@ -28,7 +28,7 @@ _MASK = (1 << 64) - 1
 
 
 def survey(part: pd.DataFrame, name: str) -> dict:
-    """Rows, latest and earliest date, dated values, plain-integer ids and row digest of a partition.
+    """Rows, latest date, plain-integer ids and row digest of one raw partition.
 
     A slice of rows at a time; ``errors`` holds a ValidationError record per failing slice.
     """
@@ -36,13 +36,10 @@ def survey(part: pd.DataFrame, name: str) -> dict:
     release_arrow_memory()
     ok = [s for s in slices if "error" not in s]
     latest = [s["latest"] for s in ok if pd.notna(s["latest"])]
-    earliest = [s["earliest"] for s in ok if pd.notna(s["earliest"])]
     return {
         "errors": [s["error"] for s in slices if "error" in s],
         "rows": sum(s["rows"] for s in ok),
         "latest": max(latest) if latest else pd.NaT,
-        "earliest": min(earliest) if earliest else pd.NaT,
-        "n_dates": sum(s["n_dates"] for s in ok),
         "int_ids": {c: all(s["int_ids"][c] for s in ok) for c in ID_COLUMNS[name]},
         "digest": tuple(sum(s["digest"][k] for s in ok) & _MASK for k in (0, 1)),
         "dtypes": next((s["dtypes"] for s in ok if s["dtypes"] is not None), None),
@@ -67,17 +64,14 @@ def _survey_slice(rows: pd.DataFrame, name: str) -> dict:
         frame = normalise(rows, name)
     except ValidationError as err:
         return {"error": record(err)}
-    columns = [frame[c] for c in SPECS[name].date_columns if c != "birth_date"]
-    dates = [d for d in (c.max() for c in columns) if pd.notna(d)]
-    firsts = [d for d in (c.min() for c in columns) if pd.notna(d)]
+    dates = [frame[c].max() for c in SPECS[name].date_columns if c != "birth_date"]
+    dates = [d for d in dates if pd.notna(d)]
     ids = {c: pd.api.types.is_integer_dtype(frame[c]) or len(frame) == 0 for c in ID_COLUMNS[name]}
     hashed = frame.assign(**{c: frame[c].astype(str).astype(object) for c in ID_COLUMNS[name]})
     digests = pd.util.hash_pandas_object(hashed, index=False).to_numpy()
     return {
         "rows": len(frame),
         "latest": max(dates) if dates else pd.NaT,
-        "earliest": min(firsts) if firsts else pd.NaT,
-        "n_dates": sum(int(c.notna().sum()) for c in columns),
         "int_ids": ids,
         "digest": (int(digests.sum()), int(_mix(digests).sum())),
         "dtypes": [(c, str(t)) for c, t in hashed.dtypes.items()] if len(frame) else None,

@@ -21,7 +21,13 @@ import recidive as rc
 from recidive.cli import main
 from recidive.cohort import build_cohort
 from recidive.cohort_rates import recidivism_rates
-from recidive.cutoff import EXTRACT_FILE, LATE_MARGIN_DAYS, read_extract, write_extract
+from recidive.cutoff import (
+    EXTRACT_FILE,
+    LATE_MARGIN_DAYS,
+    LATE_MIN_PERSONS,
+    read_extract,
+    write_extract,
+)
 from recidive.datasets import simulate_registry, write_registry
 from recidive.errors import ArgumentError, CutoffWarning, ValidationError
 from recidive.registry import Registry
@@ -148,20 +154,18 @@ def test_write_and_read_the_sidecar_keep_the_suppliers_keys(tmp_path):
 # -- a cut-off long after the data ----------------------------------------------------------
 
 
-def test_a_cut_off_more_than_a_year_after_the_data_warns(good_tables):
-    # the latest date of good_tables is a death on 2018-01-01; its 16 dates from 2014 on
-    # come at about 4 a year, so ten years without any is implausible
+def test_a_cut_off_more_than_a_year_after_the_data_warns():
+    tables = rc.datasets.simulate_registry(n_persons=300, seed=4)
+    registry = Registry(**tables, cutoff_date="2022-06-30")
+    latest = registry.latest_date
     with pytest.warns(CutoffWarning) as caught:
-        Registry(**good_tables, cutoff_date="2028-01-01")
-    message = str(caught[0].message)
-    assert message.startswith(
-        "the data cut-off 2028-01-01 is 3652 days after the latest date in the data "
-        "(2018-01-01) (at the data's pace of "
-    )
-    assert message.endswith(
-        "dated records a year); follow-up after the last record counts as time without "
-        "reoffending and lowers every rate: check the cut-off (a mistyped year?). An extract "
-        "records events up to its cut-off, so the data end within 365 days of it"
+        Registry(**tables, cutoff_date="2032-06-30")  # a mistyped year
+    assert str(caught[0].message) == (
+        f"the data cut-off 2032-06-30 is {(pd.Timestamp('2032-06-30') - latest).days} days "
+        f"after the latest date in the data ({latest.date()}) of 300 persons; follow-up after "
+        "the last record counts as time without reoffending and lowers every rate: check the "
+        "cut-off (a mistyped year?). An extract records events up to its cut-off, so the data "
+        "end within 365 days of it"
     )
 
 
@@ -184,9 +188,12 @@ def test_the_margin_is_a_year_for_a_registry_with_records_all_year_round():
         Registry(persons, cases, detentions, cutoff_date=late)
 
 
-def test_a_small_registry_may_go_a_year_without_a_record():
-    # one person with a handful of dates over years: two years without a record is not
-    # implausible, so no warning (the data's pace would expect fewer than 7 records)
+def test_a_small_registry_may_go_a_year_without_a_record(good_tables):
+    # a few persons, all without a reoffence near the end: no warning under 100 persons
+    assert LATE_MIN_PERSONS == 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Registry(**good_tables, cutoff_date="2028-01-01")
     registry = rc.datasets.reference_registry(n_persons=1, seed=3)
     gap = (registry.cutoff_date - registry.latest_date).days
     assert gap > LATE_MARGIN_DAYS
@@ -378,13 +385,15 @@ def test_cli_cut_off_before_everyones_start(good_tables, tmp_path, capsys):
     assert err.count("\n") == 1
 
 
-def test_cli_late_cut_off_is_a_one_line_warning(good_tables, tmp_path, capsys):
+def test_cli_late_cut_off_is_a_one_line_warning(tmp_path, capsys):
+    args = _files(simulate_registry(n_persons=200, seed=3), tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("default", CutoffWarning)
-        code = main(["validate", *_files(good_tables, tmp_path), "--cutoff", "2028-01-01"])
+        code = main(["validate", *args, "--cutoff", "2032-06-30"])
     out, err = capsys.readouterr()
     assert code == 0 and "registry OK" in out
-    assert err.startswith("recidive: warning: the data cut-off 2028-01-01 is 3652 days after")
+    assert err.startswith("recidive: warning: the data cut-off 2032-06-30 is ")
+    assert "of 200 persons; follow-up after the last record" in err
     assert err.count("\n") == 1
 
 

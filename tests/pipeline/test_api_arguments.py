@@ -126,9 +126,9 @@ CASES = [
         "context must be a list of texts; got 1 in it",
     ),
     (
-        "section population=3",
-        lambda c: _section(c, population=3),
-        "population must be a text or None; got 3",
+        "section population_label=3",
+        lambda c: _section(c, population_label=3),
+        "population_label must be a text or None; got 3",
     ),
     (
         "section generated_at text",

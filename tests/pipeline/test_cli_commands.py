@@ -139,7 +139,8 @@ def test_population_on_registry_files(simulated, capsys):
         population={"exploitation_form": ["binnenlands_seksueel", "arbeid"], "sex": ["M"]}
     )
     expected = rc.recidivism_rates(rc.build_cohort(registry, rules), horizons=(5,)).to_frame()
-    argv = ["rates", *files, "--cutoff", "2022-06-30", "--horizons", "5", "--out"]
+    argv = ["rates", *files, "--cutoff", "2022-06-30", "--horizons", "5", "--min-cell", "1"]
+    argv += ["--out"]
     out = simulated / "rates.csv"
     populations = ["exploitation_form=binnenlands_seksueel", "exploitation_form=arbeid", "sex=M"]
     options = [x for p in populations for x in ("--population", p)]
