@@ -2,10 +2,11 @@
 
 Usage::
 
-    python examples/reproduce_the_section.py OUT_DIR [--lang en] [--n-persons 50000] [--seed 2022]
+    python examples/reproduce_the_section.py OUT_DIR [--lang en] [--n-persons 70000] [--seed 2022]
 
-Simulates the calibrated synthetic registry, builds the cohort with the Dutch standard rules,
-and saves the section (HTML, Markdown, JSON and figures) to OUT_DIR. On real data, replace
+Simulates the calibrated synthetic registry, builds the cohort of the seed's population (the
+offenders of domestic sexual exploitation) with the Dutch standard rules, and saves the
+section (HTML, Markdown, JSON and figures) to OUT_DIR. On real data, replace
 ``reference_registry`` with ``rc.Registry.from_files(persons=..., cases=..., cutoff_date=...)``.
 """
 
@@ -21,12 +22,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, help="directory to write the section to")
     parser.add_argument("--lang", choices=("nl", "en"), default="nl", help="language (default nl)")
-    parser.add_argument("--n-persons", type=int, default=50_000, help="size of the registry")
+    parser.add_argument(
+        "--n-persons",
+        type=int,
+        default=rc.datasets.DEFAULT_N_PERSONS,
+        help="size of the registry (every exploitation form)",
+    )
     parser.add_argument("--seed", type=int, default=2022, help="seed of the simulation")
     args = parser.parse_args(argv)
 
     registry = rc.datasets.reference_registry(n_persons=args.n_persons, seed=args.seed)
-    cohort = rc.build_cohort(registry, rc.CohortRules())
+    rules = rc.CohortRules(population={"exploitation_form": ["binnenlands_seksueel"]})
+    cohort = rc.build_cohort(registry, rules)
     section = rc.report.recidivism_section(cohort, lang=args.lang)
     paths = section.save(args.out_dir)
 

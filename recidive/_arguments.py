@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from recidive import defaults
+from recidive._dates import FIRST_YEAR, LAST_YEAR, parse_date
 from recidive.errors import ArgumentError, SmallCellWarning
 
 #: An argument value longer than this is cut in messages.
@@ -232,25 +233,58 @@ def check_names(
     return values
 
 
+def check_texts(values: Any, name: str) -> tuple[str, ...]:
+    """Check a list of text paragraphs (None is none); a single string is a list of one.
+
+    Examples
+    --------
+    >>> check_texts("Een alinea.", "context"), check_texts(None, "context")
+    (('Een alinea.',), ())
+    """
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,)
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise ArgumentError(f"{name} must be a list of texts; got {shown(values)}") from None
+    bad = [v for v in values if not isinstance(v, str)]
+    if bad:
+        raise ArgumentError(f"{name} must be a list of texts; got {shown(bad[0])} in it")
+    return values
+
+
 def check_date(value: Any, name: str = "cutoff_date") -> pd.Timestamp | None:
     """Check a date argument; None stays None. Returns a midnight ``Timestamp``.
 
-    A ``datetime.date``, ``Timestamp`` or ISO text (``2022-06-30``) is a date; a bare
-    number (``2022``) is not.
+    The registry's own parser reads it (:mod:`recidive._dates`): ISO text
+    (``2022-06-30``; a time and a UTC offset are allowed and dropped, the date stays
+    as written), a ``datetime.date``, ``datetime``, ``Timestamp`` or ``numpy.datetime64``.
+    A number (``2022``), a partial date (``2022-06``), another order (``30-06-2022``)
+    and a year outside 1900-2100 are refused.
 
     Examples
     --------
     >>> check_date("2022-06-30")
     Timestamp('2022-06-30 00:00:00')
+    >>> check_date("01-06-2022")
+    Traceback (most recent call last):
+    ...
+    recidive.errors.ArgumentError: cutoff_date must be a date written YYYY-MM-DD such as '2022-06-30'; got '01-06-2022'
     """
-    if value is None:
-        return None
-    if isinstance(value, bool | Real | np.generic) and not isinstance(value, np.datetime64):
-        raise ArgumentError(f"{name} must be a date such as '2022-12-31', not {shown(value)}")
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError, OverflowError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ArgumentError(f"{name} must be a date such as '2022-12-31', not {shown(value)}")
-    return (stamp.tz_localize(None) if stamp.tzinfo else stamp).normalize()
+    kind, day = parse_date(value)
+    if kind == "missing":
+        if value is None:
+            return None
+        raise ArgumentError(f"{name} is empty; give a date written YYYY-MM-DD")
+    if kind != "ok":
+        why = {
+            "partial": " (a full date, not a year or a year and month)",
+            "out_of_range": f" in the years {FIRST_YEAR}-{LAST_YEAR}",
+        }.get(kind, "")
+        raise ArgumentError(
+            f"{name} must be a date written YYYY-MM-DD such as '2022-06-30'{why}; "
+            f"got {shown(value)}"
+        )
+    return pd.Timestamp(day).as_unit("ns")

@@ -4,38 +4,55 @@ Each subcommand is one function that adds its parser and returns the function th
 runs it; :data:`SUBCOMMANDS` lists them, so a new subcommand is one entry. Errors
 from bad input (:class:`recidive.errors.RecidiveError`, unreadable files) become one
 line on stderr, ``recidive: error: <message>``, and exit code 2; never a traceback.
+Warnings are one line, ``recidive: warning: <message>``. Ctrl-C ends with
+``recidive: interrupted`` and exit code 130 (a section is written all at once, so none
+is left half-written). Registry files need their data cut-off: ``--cutoff YYYY-MM-DD``
+or the extract's ``extract.json`` beside the persons file (:mod:`recidive.cutoff`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from recidive import defaults
+from recidive._arguments import check_date, check_min_cell
 from recidive._progress import Progress
 from recidive._version import __version__
 from recidive.cohort import Cohort, build_cohort
 from recidive.cohort_rates import recidivism_rates
+from recidive.cutoff import EXTRACT_FILE, extract_path
 from recidive.datasets import (
     DEFAULT_N_PERSONS,
     DEFAULT_SEED,
     FILE_FORMATS,
+    REFERENCE_POPULATION,
     reference_registry,
     write_registry,
 )
-from recidive.errors import ArgumentError, RecidiveError
+from recidive.errors import ArgumentError, RecidiveError, RecidiveWarning, SmallCellWarning
 from recidive.estimation.horizon_rates import survival_rates
+from recidive.population import (
+    check_population,
+    check_selection,
+    population_mask,
+    values_found,
+)
 from recidive.registry import Registry
 
 # recidive.report loads matplotlib and jinja2 only when it draws or renders, and
 # `import recidive` (run by any import of recidive.cli) loads recidive.report anyway:
 # imported here it adds no start-up time (python -X importtime -c "import recidive.cli")
 from recidive.report import recidivism_section
+from recidive.report.safe_rates import complete_groups, publish_rates
+from recidive.report.section_files import check_output_dir
 from recidive.rules import CohortRules
 
 Runner = Callable[[argparse.Namespace], int]
@@ -46,6 +63,12 @@ REPORT_FORMATS: tuple[str, ...] = ("html", "md", "json")
 # how wide and how long a rates table printed on the terminal may be
 _DISPLAY_WIDTH = 200
 _DISPLAY_ROWS = 500
+#: Exit code after Ctrl-C (128 + SIGINT, as a shell reports it).
+EXIT_INTERRUPTED = 130
+_CUTOFF_HELP = (
+    f"data cut-off, YYYY-MM-DD; required for registry files unless {EXTRACT_FILE} "
+    "lies beside the persons file"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,29 +92,47 @@ def _add_validate(subparsers: argparse._SubParsersAction) -> Runner:
     parser.add_argument("--persons", required=True, metavar="FILE", help="persons table")
     parser.add_argument("--cases", required=True, metavar="FILE", help="cases table")
     parser.add_argument("--detentions", metavar="FILE", help="detentions table (optional)")
-    parser.add_argument(
-        "--cutoff", metavar="DATE", help="data cut-off, YYYY-MM-DD (default: latest date)"
-    )
+    parser.add_argument("--cutoff", metavar="DATE", help=_CUTOFF_HELP)
     return _run_validate
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    registry = Registry.from_files(
-        persons=args.persons,
-        cases=args.cases,
-        detentions=args.detentions,
-        cutoff_date=args.cutoff,
-    )
+    registry, source = _read_registry(args)
     cohort = build_cohort(registry, CohortRules())
-    print(validation_summary(registry, cohort))
+    print(validation_summary(registry, cohort, source))
     return 0
 
 
-def validation_summary(registry: Registry, cohort: Cohort) -> str:
-    """The text ``recidive validate`` prints: table sizes, follow-up, attrition."""
+def _read_registry(args: argparse.Namespace) -> tuple[Registry, str]:
+    """The registry of ``--persons``, ``--cases``, ``--detentions`` and where its cut-off is from.
+
+    The cut-off is checked before any file is read: ``--cutoff`` (strictly YYYY-MM-DD),
+    else the sidecar file beside the persons file, else a one-line error.
+    """
+    cutoff = check_date(args.cutoff, "--cutoff")
+    source = "given"
+    if cutoff is None:
+        sidecar = extract_path(args.persons)
+        if sidecar is None:
+            raise _UsageError(
+                "registry files need their data cut-off: pass --cutoff YYYY-MM-DD (the date "
+                "up to which the extract records every offence) or put an "
+                f"{EXTRACT_FILE} with its cutoff_date beside the persons file"
+            )
+        source = f"from {sidecar}"
+    registry = Registry.from_files(
+        persons=args.persons, cases=args.cases, detentions=args.detentions, cutoff_date=cutoff
+    )
+    return registry, source
+
+
+def validation_summary(registry: Registry, cohort: Cohort, source: str = "given") -> str:
+    """The text ``recidive validate`` prints: table sizes, follow-up, attrition.
+
+    ``source`` says where the cut-off came from (``given``, or the sidecar file).
+    """
     persons = cohort.persons
     n_read = int(cohort.attrition["n_before"].iloc[0])
-    source = "given" if registry.cutoff_date is not None else "latest date in the registry"
     lines = [
         f"registry OK (fingerprint {registry.fingerprint})",
         f"  persons     {len(registry.persons):>10,} rows",
@@ -126,33 +167,78 @@ def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--persons", metavar="FILE", help="persons table")
     group.add_argument("--cases", metavar="FILE", help="cases table")
     group.add_argument("--detentions", metavar="FILE", help="detentions table (optional)")
-    group.add_argument("--cutoff", metavar="DATE", help="data cut-off, YYYY-MM-DD")
+    group.add_argument("--cutoff", metavar="DATE", help=_CUTOFF_HELP)
     group.add_argument(
         "--seed",
         type=int,
         default=DEFAULT_SEED,
         help=f"seed of the synthetic registry (default {DEFAULT_SEED})",
     )
+    parser.add_argument(
+        "--population",
+        action="append",
+        metavar="COL=VALUES",
+        help="the study population: the persons whose column COL holds one of the "
+        "comma-separated VALUES (repeat for more columns; a person must match each); "
+        "'all' keeps everyone. Default: everyone in registry files; on the synthetic "
+        "registry the seed's population, exploitation_form=binnenlands_seksueel",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
+
+
+def _population_option(items: list[str] | None, synthetic: bool) -> dict | None:
+    """The population selection of ``--population`` (the seed's on the synthetic registry)."""
+    if items is None:
+        return dict(REFERENCE_POPULATION) if synthetic else None
+    if [item.strip() for item in items] == ["all"]:
+        return None
+    population: dict[str, list[str]] = {}
+    for item in items:
+        column, equals, values = item.partition("=")
+        if not equals or not column.strip() or not _split_list(values):
+            raise _UsageError(
+                f"--population takes COL=VALUE[,VALUE...] (or 'all'), got {item!r}; for "
+                "example --population exploitation_form=binnenlands_seksueel"
+            )
+        kept = population.setdefault(column.strip(), [])
+        kept += [v for v in _split_list(values) if v not in kept]
+    return check_population(population)
+
+
+def _say_population(progress: Progress, population: dict | None, synthetic: bool) -> None:
+    if population is None:
+        progress("population: every person")
+    elif synthetic and population == check_population(REFERENCE_POPULATION):
+        progress(
+            "population: offenders of domestic sexual exploitation "
+            "(exploitation_form=binnenlands_seksueel), the seed's population; "
+            "--population all keeps every person"
+        )
+    else:
+        kept = "; ".join(f"{c} in {', '.join(map(str, v))}" for c, v in population.items())
+        progress(f"population: the persons with {kept}")
 
 
 def _load_cohort(args: argparse.Namespace, progress: Progress) -> Cohort:
     """The cohort from the given registry files, or from the synthetic reference registry."""
-    if args.persons is None and args.cases is None:
+    synthetic = args.persons is None and args.cases is None
+    population = _population_option(args.population, synthetic)
+    if synthetic:
+        if args.cutoff is not None:
+            raise _UsageError(
+                "--cutoff goes with --persons and --cases; the synthetic registry carries "
+                "its own cut-off"
+            )
         progress(f"generating the synthetic reference registry (seed {args.seed})")
         registry = reference_registry(seed=args.seed)
     elif args.persons is None or args.cases is None:
         raise _UsageError("give both --persons and --cases, or neither (synthetic registry)")
     else:
         progress("reading and validating the registry")
-        registry = Registry.from_files(
-            persons=args.persons,
-            cases=args.cases,
-            detentions=args.detentions,
-            cutoff_date=args.cutoff,
-        )
+        registry, _ = _read_registry(args)
+    _say_population(progress, population, synthetic)
     progress(f"building the cohort from {len(registry.persons):,} persons")
-    return build_cohort(registry, CohortRules())
+    return build_cohort(registry, CohortRules(population=population))
 
 
 def _split_list(text: str) -> list[str]:
@@ -186,12 +272,13 @@ def _run_simulate(args: argparse.Namespace) -> int:
     n = DEFAULT_N_PERSONS if args.n is None else args.n
     if n < 1:
         raise ArgumentError(f"--n must be a positive number of persons, got {n}")
+    check_output_dir(args.out)
     registry = reference_registry(n_persons=n, seed=args.seed)
     for path in write_registry(registry, args.out, format=args.format):
         print(path)
     print(
-        f"data cut-off {registry.cutoff_date.date()}: pass --cutoff "
-        f"{registry.cutoff_date.date()} when reading these files back",
+        f"data cut-off {registry.cutoff_date.date()}, recorded in {EXTRACT_FILE} beside the "
+        "tables (read back without --cutoff)",
         file=sys.stderr,
     )
     return 0
@@ -234,7 +321,24 @@ def _add_rates(subparsers: argparse._SubParsersAction) -> Runner:
         "--conf-type", choices=defaults.CONF_TYPES, default=defaults.CONF_TYPE, help="CI type"
     )
     parser.add_argument("--out", metavar="FILE", help="write CSV here instead of printing")
+    _add_min_cell(
+        parser,
+        "rates leave the analysis environment: they are published as the "
+        "section publishes them (group sizes, rates and intervals, no counts); "
+        "1 writes the exact table, for use inside the secure environment only",
+    )
     return _run_rates
+
+
+def _add_min_cell(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--min-cell",
+        type=int,
+        default=defaults.MIN_CELL,
+        metavar="N",
+        help=f"disclosure threshold in persons (default {defaults.MIN_CELL}; see "
+        f"docs/disclosure.md): {what}",
+    )
 
 
 def _read_table(path: str) -> pd.DataFrame:
@@ -248,12 +352,27 @@ def _read_table(path: str) -> pd.DataFrame:
         raise ArgumentError(f"survival file {path} could not be read as a table ({exc})") from exc
 
 
+def _survival_population(
+    frame: pd.DataFrame, args: argparse.Namespace, progress: Progress
+) -> pd.DataFrame:
+    """The rows of a survival file in the ``--population`` (all rows without it)."""
+    population = _population_option(args.population, synthetic=False)
+    if population is None:
+        return frame
+    check_selection(population, frame.columns, values_found(frame, population))
+    _say_population(progress, population, synthetic=False)
+    return frame[population_mask(frame, population)]
+
+
 def _run_rates(args: argparse.Namespace) -> int:
+    min_cell = check_min_cell(args.min_cell)
     progress = Progress(enabled=not args.quiet)
+    if args.out:
+        check_output_dir(Path(args.out).parent)
     if args.survival is not None:
         if not (args.duration and args.event):
             raise _UsageError("--survival needs --duration COL and --event COL")
-        frame = _read_table(args.survival)
+        frame = _survival_population(_read_table(args.survival), args, progress)
         missing = [c for c in (args.duration, args.event, *args.by) if c not in frame.columns]
         if missing:
             raise ArgumentError(
@@ -280,14 +399,38 @@ def _run_rates(args: argparse.Namespace) -> int:
             by=args.by,
             conf_type=args.conf_type,
         )
-    result = table.to_frame()
+    result = published_rates(table.to_frame(), min_cell, args.by, args.horizons, progress)
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(args.out, index=False)
         progress(f"wrote {args.out}")
     else:
         with pd.option_context("display.width", _DISPLAY_WIDTH, "display.max_rows", _DISPLAY_ROWS):
             print(result.to_string(index=False))
     return 0
+
+
+def published_rates(
+    frame: pd.DataFrame,
+    min_cell: int,
+    by: Sequence[str],
+    horizons: Sequence[float],
+    progress: Callable[[str], None],
+) -> pd.DataFrame:
+    """The rates ``recidive rates`` writes: the disclosure policy applied, or exact with 1.
+
+    Every group of every ``by`` column shows (an empty one suppressed), and the groups are
+    protected against the total even when they are the only rows (another run publishes it).
+    """
+    if min_cell <= 1:
+        return frame
+    published = publish_rates(
+        complete_groups(frame, by), min_cell, by=by, horizons=[float(h) for h in horizons]
+    )
+    hidden = int((published.frame["status"] == "suppressed").sum())
+    if hidden:
+        progress(f"{hidden} rate(s) suppressed by disclosure control (min_cell={min_cell})")
+    return published.frame
 
 
 def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
@@ -307,12 +450,30 @@ def _add_report(subparsers: argparse._SubParsersAction) -> Runner:
         default=",".join(REPORT_FORMATS),
         help=f"comma-separated output formats: {', '.join(REPORT_FORMATS)} (default all)",
     )
-    parser.add_argument("--out", default="out", metavar="DIR", help="output directory")
     parser.add_argument(
-        "--min-cell",
-        type=int,
-        default=defaults.MIN_CELL,
-        help=f"suppress cells of fewer persons (default {defaults.MIN_CELL})",
+        "--out",
+        default="out",
+        metavar="DIR",
+        help="output directory (checked before the work; the section is written all at "
+        "once; files of an earlier section in the same language are replaced)",
+    )
+    parser.add_argument(
+        "--generated-at",
+        metavar="DATE",
+        help="date of generation in the provenance, YYYY-MM-DD (midnight UTC); default "
+        "the environment variable SOURCE_DATE_EPOCH, else now: pin it for files that are "
+        "byte-identical from run to run",
+    )
+    parser.add_argument(
+        "--svg",
+        action="store_true",
+        help="also write the figures as SVG (the same points as the PNG; output checkers "
+        "such as ACRO block SVG by default)",
+    )
+    _add_min_cell(
+        parser,
+        "nothing published shows, or lets one derive, a count of fewer "
+        "persons; 1 switches suppression off (inside the secure environment only)",
     )
     return _run_report
 
@@ -325,11 +486,25 @@ def _run_report(args: argparse.Namespace) -> int:
             f"--format takes {', '.join(REPORT_FORMATS[:-1])} and {REPORT_FORMATS[-1]}, "
             f"got {args.format!r}"
         )
+    with warnings.catch_warnings():  # refused at the door; the section warns below 10
+        warnings.simplefilter("ignore", SmallCellWarning)
+        min_cell = check_min_cell(args.min_cell)
+    generated = check_date(args.generated_at, "--generated-at")
+    if generated is not None:
+        generated = datetime.combine(generated.date(), datetime.min.time(), tzinfo=UTC)
+    check_output_dir(args.out)
     progress = Progress(enabled=not args.quiet)
     cohort = _load_cohort(args, progress)
-    section = recidivism_section(cohort, lang=args.lang, min_cell=args.min_cell, progress=progress)
+    section = recidivism_section(
+        cohort,
+        lang=args.lang,
+        min_cell=min_cell,
+        progress=progress,
+        generated_at=generated,
+    )
     progress(f"writing {', '.join(formats)} to {args.out}")
-    for path in section.save(args.out, formats=formats):
+    figure_formats = ("png", "svg") if args.svg else ("png",)
+    for path in section.save(args.out, formats=formats, figure_formats=figure_formats):
         print(path)
     return 0
 
@@ -369,7 +544,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise _UsageError("choose a command: " + ", ".join(SUBCOMMANDS))
-        return runners[args.command](args)
+        with warnings.catch_warnings():
+            # recidive's own warnings are messages for the user: one line each, never an
+            # exception, whatever filters the caller set
+            warnings.simplefilter("default", RecidiveWarning)
+            warnings.showwarning = _show_warning
+            return runners[args.command](args)
+    except KeyboardInterrupt:
+        print("recidive: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except BrokenPipeError:  # output piped into a reader that stopped (| head)
@@ -379,3 +562,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"recidive: error: {message}", file=sys.stderr)
         return 2
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line on stderr: ``recidive: warning: <message>``."""
+    print(f"recidive: warning: {' '.join(str(message).split())}", file=sys.stderr)

@@ -5,6 +5,8 @@ vectorised numpy (no loop over persons), and accounts for every person and every
 case row that came in (``Cohort.attrition``).
 
 Definitions (DESIGN section 3)
+    *Population*: with ``rules.population``, the persons outside it are excluded first
+    (:mod:`recidive.population`).
     *Start* of follow-up: ``index_release_date`` where there is one, else
     ``index_disposal_date`` (``rules.start="disposal"``: always the disposal date).
     *End*: the cut-off minus ``registration_lag_days``, or earlier at death or
@@ -13,6 +15,8 @@ Definitions (DESIGN section 3)
     A person whose start is on or after the end (released after the cut-off, died or
     emigrated before release), or who has no day at risk outside detention, is
     excluded and counted in the attrition.
+    *Cut-off*: the registry's or the rules' earlier one (:mod:`recidive.cutoff`). Case
+    rows committed after it are excluded first (``offence_after_cutoff``).
     *Counted case rows*: a crime (if ``crimes_only``), a disposal not in
     ``excluded_disposals``, an offence date strictly after the start and on or before
     the end of follow-up. A case is dated by the earliest offence date among its
@@ -37,7 +41,9 @@ import numpy as np
 import pandas as pd
 
 from recidive import _engines, schema
+from recidive.cutoff import check_someone_followed, resolve_cutoff
 from recidive.errors import ArgumentError
+from recidive.population import check_selection, population_mask, population_reason, values_found
 from recidive.registry import Registry
 from recidive.rules import CohortRules
 from recidive.validation import positions
@@ -77,10 +83,11 @@ class Cohort:
     attrition : pandas.DataFrame
         ``table, step, n_before, n_after, n_excluded, reason``: for ``persons`` and for
         ``cases`` a ``read`` row and one row per exclusion step, in this order (steps
-        of rules that are off are left out). Persons: ``died_before_start``,
+        of rules that are off are left out). Persons: ``outside_population``,
+        ``died_before_start``,
         ``emigrated_before_start``, ``start_after_end``, ``no_time_at_risk``. Cases:
-        ``person_excluded``, ``not_a_crime``, ``disposal_not_counting``,
-        ``offence_before_start``, ``offence_after_end``. ``reason`` is English text;
+        ``offence_after_cutoff``, ``person_excluded``, ``not_a_crime``,
+        ``disposal_not_counting``, ``offence_before_start``, ``offence_after_end``. ``reason`` is English text;
         translate by ``step``.
     cases : pandas.DataFrame
         The counted case rows, with ``start_date``, ``case_date`` and ``days`` (days at
@@ -107,12 +114,12 @@ class Cohort:
         Examples
         --------
         >>> import recidive as rc
-        >>> from recidive.cohort import _example_registry
-        >>> cohort = rc.build_cohort(_example_registry())
+        >>> from recidive._examples import example_registry
+        >>> cohort = rc.build_cohort(example_registry())
         >>> cohort.survival_frame("general")[["person_id", "days", "event"]]
            person_id  days  event
         0          1    60      1
-        1          2  2010      0
+        1          2   914      0
         """
         self._check_criterion(criterion)
         frame = self.persons.loc[:, list(_BASE_COLUMNS)]
@@ -126,15 +133,15 @@ class Cohort:
         Examples
         --------
         >>> import recidive as rc
-        >>> from recidive.cohort import _example_registry
-        >>> cohort = rc.build_cohort(_example_registry())
+        >>> from recidive._examples import example_registry
+        >>> cohort = rc.build_cohort(example_registry())
         >>> long = cohort.survival_long(["general", "property"])
         >>> long[["criterion", "person_id", "days", "event"]]
           criterion  person_id  days  event
         0   general          1    60      1
-        1   general          2  2010      0
+        1   general          2   914      0
         2  property          1    60      1
-        3  property          2  2010      0
+        3  property          2   914      0
         """
         criteria = self.criteria if criteria is None else tuple(criteria)
         if isinstance(criteria, str):
@@ -174,17 +181,19 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     Raises
     ------
     recidive.errors.ArgumentError
-        When ``rules.cutoff_date`` is later than the registry's own cut-off.
+        When ``rules.cutoff_date`` is later than the registry's own cut-off, and when no
+        person is left (the message names the cut-off when it is on or before the start
+        of everyone's follow-up).
 
     Examples
     --------
     >>> import recidive as rc
-    >>> from recidive.cohort import _example_registry
-    >>> cohort = rc.build_cohort(_example_registry())
+    >>> from recidive._examples import example_registry
+    >>> cohort = rc.build_cohort(example_registry())
     >>> cohort.persons[["person_id", "start_date", "end_date", "followup_days"]]
        person_id start_date   end_date  followup_days
-    0          1 2016-01-01 2020-12-31           1826
-    1          2 2015-07-01 2020-12-31           2010
+    0          1 2016-01-01 2017-12-31            730
+    1          2 2015-07-01 2017-12-31            914
     >>> print(cohort.attrition[["table", "step", "n_excluded"]].to_string(index=False))
       table                   step  n_excluded
     persons                   read           0
@@ -192,6 +201,7 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
     persons emigrated_before_start           0
     persons        start_after_end           0
       cases                   read           0
+      cases   offence_after_cutoff           0
       cases        person_excluded           0
       cases            not_a_crime           0
       cases  disposal_not_counting           1
@@ -205,6 +215,21 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
         raise ArgumentError(f"registry must be a recidive.Registry, not {type(registry).__name__}")
     if not isinstance(rules, CohortRules):
         raise ArgumentError(f"rules must be a recidive.CohortRules, not {type(rules).__name__}")
+    persons = registry._persons
+    check_selection(rules.population, persons.columns, values_found(persons, rules.population))
+    cohort = apply_rules(registry, rules)
+    check_someone_followed(cohort.attrition, cohort.cutoff_date, cohort.rules.registration_lag_days)
+    return cohort
+
+
+def apply_rules(registry: Registry, rules: CohortRules) -> Cohort:
+    """:func:`build_cohort` of a checked registry and rules, without the registry-wide checks.
+
+    The Dask cohort runs it on each person bucket (a bucket may be empty) and checks the
+    population selection against the union of the buckets
+    (:func:`recidive.population.check_selection`) and that someone is followed against the
+    summed attrition (:func:`recidive.cutoff.check_someone_followed`).
+    """
     cutoff = resolve_cutoff(registry, rules)
     persons, cases = registry._persons, registry._cases
     window = _followup_window(persons, rules, cutoff)
@@ -221,7 +246,7 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
         "persons",
         "persons read from the registry",
         len(persons),
-        _person_steps(window, followup, rules),
+        _population_step(persons, rules) + _person_steps(window, followup, rules),
     )
     pos = positions(persons["person_id"], cases["person_id"])
     offence = _day(cases["offence_date"])
@@ -229,7 +254,7 @@ def build_cohort(registry: Registry, rules: CohortRules | None = None) -> Cohort
         "cases",
         "case rows read from the registry",
         len(cases),
-        _case_steps(cases, rules, keep[pos], offence, window.start[pos], window.end[pos]),
+        _case_steps(cases, rules, keep[pos], offence, window, pos, _day_of(cutoff)),
     )
     kept = _counted_cases(cases, counted, pos, offence, window.start, detained)
     persons_out = _person_frame(persons, rules, window, followup, keep)
@@ -286,6 +311,16 @@ def _followup_window(persons: pd.DataFrame, rules: CohortRules, cutoff: pd.Times
     return _Window(start=start, end=end, reason=reason)
 
 
+def _population_step(
+    persons: pd.DataFrame, rules: CohortRules
+) -> list[tuple[str, np.ndarray, str]]:
+    """The persons outside the study population, when the rules select one."""
+    if rules.population is None:
+        return []
+    outside = ~population_mask(persons, rules.population)
+    return [("outside_population", outside, population_reason(rules.population))]
+
+
 def _person_steps(
     window: _Window, followup: np.ndarray, rules: CohortRules
 ) -> list[tuple[str, np.ndarray, str]]:
@@ -325,14 +360,19 @@ def _case_steps(
     rules: CohortRules,
     person_kept: np.ndarray,
     offence: np.ndarray,
-    start: np.ndarray,
-    end: np.ndarray,
+    window: _Window,
+    pos: np.ndarray,
+    cutoff: np.int64,
 ) -> list[tuple[str, np.ndarray, str]]:
     """The exclusion steps of case rows, in order: (step, excluded, reason).
 
-    ``person_kept``, ``start`` and ``end`` are those of each row's person.
+    ``person_kept`` is that of each row's person, ``pos`` its person's position.
     """
-    steps = [("person_excluded", ~person_kept, "person excluded")]
+    start, end = window.start[pos], window.end[pos]
+    steps = [
+        ("offence_after_cutoff", offence > cutoff, "offence committed after the data cut-off"),
+        ("person_excluded", ~person_kept, "person excluded"),
+    ]
     if rules.crimes_only:
         steps.append(("not_a_crime", ~cases["is_crime"].to_numpy(), "not a crime"))
     if rules.excluded_disposals:
@@ -519,24 +559,6 @@ def _person_frame(
     return out
 
 
-def resolve_cutoff(registry: Registry, rules: CohortRules) -> pd.Timestamp:
-    """The data cut-off a cohort uses (before any registration lag).
-
-    The rules' ``cutoff_date`` if set (refused when after the registry's own cut-off),
-    else the registry's ``cutoff_date``, else the latest date in the registry.
-    Shared by the in-memory and the Dask cohort builders.
-    """
-    own = registry.cutoff_date
-    if rules.cutoff_date is None:
-        return own if own is not None else registry.latest_date
-    if own is not None and rules.cutoff_date > own:
-        raise ArgumentError(
-            f"cutoff_date {rules.cutoff_date.date()} is after the registry's data cut-off "
-            f"{own.date()}; choose a date on or before it"
-        )
-    return rules.cutoff_date
-
-
 def _step(table, step, current, drop, text):
     before = int(current.sum())
     after = int((current & ~drop).sum())
@@ -558,32 +580,3 @@ def _day_of(stamp: pd.Timestamp) -> np.int64:
 
 def _date(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[ns]")
-
-
-def _example_registry() -> Registry:
-    """Two persons and three case rows, for the docstring examples."""
-    persons = pd.DataFrame(
-        {
-            "person_id": [1, 2],
-            "sex": ["M", "F"],
-            "birth_date": ["1990-01-01", "1985-05-05"],
-            "index_offence_date": ["2015-01-01", "2015-02-01"],
-            "index_disposal_date": ["2015-06-01", "2015-07-01"],
-            "index_release_date": ["2016-01-01", None],
-            "exploitation_form": ["arbeid", "crimineel"],
-            "prior_cases": [0, 3],
-        }
-    )
-    cases = pd.DataFrame(
-        {
-            "person_id": [1, 2, 2],
-            "case_id": ["a", "b", "c"],
-            "offence_date": ["2016-03-01", "2015-06-01", "2017-01-01"],
-            "disposal_date": ["2016-09-01", "2015-09-01", "2017-03-01"],
-            "disposal": ["conviction", "conviction", "acquittal"],
-            "offence_category": ["property", "violence", "drugs"],
-            "max_penalty_years": [4.0, 2.0, 12.0],
-            "is_crime": [True, True, True],
-        }
-    )
-    return Registry(persons, cases, cutoff_date="2020-12-31")

@@ -14,19 +14,14 @@ import numpy as np
 import pandas as pd
 
 from recidive import _engines, defaults
+from recidive._arguments import check_horizons, check_names, shown
 from recidive.errors import ArgumentError
 from recidive.estimation.horizon_rates import RateTable, survival_rates
 from recidive.estimation.kaplan_meier import kaplan_meier
 
 
 def _check_criteria(cohort, criteria: Sequence[str]) -> list[str]:
-    criteria = [criteria] if isinstance(criteria, str) else list(criteria)
-    unknown = [c for c in criteria if c not in cohort.criteria]
-    if unknown or not criteria:
-        raise ArgumentError(
-            f"criteria {unknown or criteria} not in the cohort; choose from {list(cohort.criteria)}"
-        )
-    return criteria
+    return list(check_names(criteria, "criteria", cohort.criteria))
 
 
 def recidivism_rates(
@@ -179,6 +174,9 @@ def age_profile(
     True
     """
     (criterion,) = _check_criteria(cohort, [criterion])
+    (horizon_years,) = check_horizons([horizon_years], "horizon_years")
+    if cut is not None and (isinstance(cut, bool) or not isinstance(cut, int | np.integer)):
+        raise ArgumentError(f"cut must be a whole number of years or None; got {shown(cut)}")
     persons = cohort.persons
     if cut is None or int(cut) == cohort.rules.monitor_age_cut:
         # completed years at the index offence, as the cohort's monitor age group

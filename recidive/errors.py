@@ -7,6 +7,21 @@ class and the CLI can turn it into one readable line and exit code 2.
 
 from __future__ import annotations
 
+#: Characters of an id, a code, a column name or a value that a message shows.
+SHOWN_CHARS = 40
+
+
+def short(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``str(value)``, cut to ``limit`` characters with an ellipsis (a 1 MB id stays short).
+
+    Examples
+    --------
+    >>> short("x" * 100)[-3:], len(short("x" * 100)), short(12)
+    ('xx…', 40, '12')
+    """
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class RecidiveError(ValueError):
     """Base class of all errors raised by recidive for bad input or arguments."""
@@ -45,12 +60,12 @@ class ValidationError(RecidiveError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        where = f"{self.table}.{self.column}" if self.column else self.table
+        where = f"{self.table}.{short(self.column)}" if self.column else self.table
         text = f"{where} {self.rule}"
         if self.n_rows:
             text += f" in {self.n_rows} row{'s' if self.n_rows != 1 else ''}"
             if self.ids:
-                shown = ", ".join(str(i) for i in self.ids[:5])
+                shown = ", ".join(short(i) for i in self.ids[:5])
                 if self.id_label:
                     shown = f"{self.id_label} {shown}"
                 more = ", …" if self.n_rows > len(self.ids[:5]) else ""
@@ -64,6 +79,10 @@ class ArgumentError(RecidiveError):
     """An argument to an estimator or function is invalid (negative time, NaN, ...)."""
 
 
+class DisclosureError(RecidiveError):
+    """Disclosure control cannot publish the output at all (e.g. a cohort under the minimum)."""
+
+
 class RecidiveWarning(UserWarning):
     """Base class of recidive's warnings."""
 
@@ -72,8 +91,16 @@ class SmallCellWarning(RecidiveWarning):
     """Cells under the disclosure threshold were suppressed."""
 
 
+class CutoffWarning(RecidiveWarning):
+    """The data cut-off lies long after the last date in the data (a mistyped year?)."""
+
+
 class InsufficientFollowUpWarning(RecidiveWarning):
     """A requested horizon lies beyond the follow-up of a stratum; NaN was returned."""
+
+
+class PopulationWarning(RecidiveWarning):
+    """A value of the population selection (``CohortRules.population``) matches no person."""
 
 
 class ConvergenceWarning(RecidiveWarning):

@@ -2,12 +2,14 @@
 
 Reads CSV, Parquet or DataFrames, passes them through the one validation gateway
 (:func:`recidive.validation.validate_tables`) and keeps the normalised tables with a
-fingerprint for provenance. See ``recidive.validation`` for the normalised dtypes
-and for what is an error.
+fingerprint for provenance and the data cut-off, which comes with the data (an
+argument or the extract's sidecar file, :mod:`recidive.cutoff`) and is never guessed.
+See ``recidive.validation`` for the normalised dtypes and for what is an error.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from os import PathLike
 from pathlib import Path
@@ -17,7 +19,8 @@ import pandas as pd
 
 from recidive import _engines, schema
 from recidive._arguments import check_date
-from recidive.errors import ArgumentError, ValidationError
+from recidive.cutoff import registry_cutoff, warn_late_cutoff
+from recidive.errors import ArgumentError, ValidationError, short
 from recidive.validation import validate_tables
 
 TableSource = pd.DataFrame | str | PathLike
@@ -34,8 +37,10 @@ class Registry:
         The tables of DESIGN section 2 (columns in ``recidive.schema``).
     detentions : pandas.DataFrame, optional
         Detention periods (``person_id``, ``start``, ``end``); None if not available.
-    cutoff_date : date-like, optional
-        The data cut-off: the date up to which the registry is complete.
+    cutoff_date : date-like
+        Required: the data cut-off, the date up to which the extract records every
+        offence (``"2022-06-30"``, a ``datetime.date`` or a ``Timestamp``; text is
+        ``YYYY-MM-DD``). It is never guessed from the data (see :mod:`recidive.cutoff`).
 
     Attributes
     ----------
@@ -43,19 +48,26 @@ class Registry:
         Validated, normalised copies (ids as strings, dates as ``datetime64[ns]``,
         code lists as categoricals). ``detentions`` is an empty, typed table when none
         was given.
-    cutoff_date : pandas.Timestamp or None
-        The data cut-off as given.
+    cutoff_date : pandas.Timestamp
+        The data cut-off.
     latest_date : pandas.Timestamp
-        The latest date in any table: the cut-off a cohort uses when neither the rules
-        nor the registry give one.
+        The latest date in any date column but ``birth_date``. Never used as the
+        cut-off; a cut-off more than a year after it warns.
     fingerprint : str
         16 hex digits of a sha256 over the normalised tables; it does not depend on the
         order of the rows.
 
     Raises
     ------
+    recidive.errors.ArgumentError
+        When ``cutoff_date`` is missing or not a date.
     recidive.errors.ValidationError
         When a table breaks the data contract (see ``recidive.validation``).
+
+    Warns
+    -----
+    recidive.errors.CutoffWarning
+        When the cut-off lies more than a year after the latest date in the data.
 
     Examples
     --------
@@ -71,9 +83,13 @@ class Registry:
     ...     "offence_date": ["2016-03-01"], "disposal_date": ["2016-09-01"],
     ...     "disposal": ["conviction"], "offence_category": ["property"],
     ...     "max_penalty_years": [4.0], "is_crime": [True]})
-    >>> reg = Registry(persons, cases, cutoff_date="2020-12-31")
+    >>> reg = Registry(persons, cases, cutoff_date="2017-06-30")
     >>> len(reg.persons), len(reg.cases), len(reg.detentions), reg.cutoff_date.year
-    (2, 1, 0, 2020)
+    (2, 1, 0, 2017)
+    >>> Registry(persons, cases)
+    Traceback (most recent call last):
+    ...
+    recidive.errors.ArgumentError: the data cut-off is missing: pass cutoff_date='YYYY-MM-DD' (the date up to which the extract records every offence; recidive does not guess it from the latest date in the data)
     >>> len(reg.fingerprint)
     16
     """
@@ -85,9 +101,10 @@ class Registry:
         detentions: pd.DataFrame | None = None,
         cutoff_date: object = None,
     ) -> None:
-        self._cutoff_date = check_date(cutoff_date, "cutoff_date")
+        self._cutoff_date = registry_cutoff(cutoff_date)
         self._persons, self._cases, self._detentions = validate_tables(persons, cases, detentions)
         self._fingerprint = _fingerprint(self._persons, self._cases, self._detentions)
+        warn_late_cutoff(self._cutoff_date, self.latest_date, len(self._persons))
 
     @classmethod
     def from_files(
@@ -105,6 +122,11 @@ class Registry:
         otherwise it is read as CSV. Id columns are read as text, so ``0012`` stays
         ``0012``.
 
+        The data cut-off is ``cutoff_date``, or else the ``cutoff_date`` of the extract's
+        sidecar file ``extract.json`` in the directory of the persons file (written by
+        ``recidive simulate``; see :mod:`recidive.cutoff`). With both, ``cutoff_date``
+        may be earlier than the sidecar's, not later. With neither it is an error.
+
         With ``engine="dask"`` the arguments are Parquet files or directories of Parquet
         files (or Dask DataFrames) and the result is a
         :class:`recidive.dask.DaskRegistry`, for registries larger than memory
@@ -112,9 +134,12 @@ class Registry:
 
         Raises
         ------
+        recidive.errors.ArgumentError
+            When there is no cut-off, or ``cutoff_date`` is later than the sidecar's.
         recidive.errors.ValidationError
-            For a file that does not exist or is not a readable table, and for every
-            rule of the data contract.
+            For a file that does not exist or is not a readable table (a CSV header that
+            names a column twice included), for a sidecar file that is not readable, and
+            for every rule of the data contract.
 
         Examples
         --------
@@ -123,7 +148,7 @@ class Registry:
         >>> tmp = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (tmp / "p.csv").write_text("person_id;sex\\n1;M\\n")
         >>> _ = (tmp / "c.csv").write_text("person_id,case_id\\n1,c1\\n")
-        >>> Registry.from_files(persons=tmp / "p.csv", cases=tmp / "c.csv")
+        >>> Registry.from_files(persons=tmp / "p.csv", cases=tmp / "c.csv", cutoff_date="2022-06-30")
         Traceback (most recent call last):
         ...
         recidive.errors.ValidationError: persons has one column named 'person_id;sex': the file looks separated by ';'; use comma-separated values (or read the file with pandas.read_csv(path, sep=';') and pass the DataFrame)
@@ -134,11 +159,12 @@ class Registry:
             )
         if engine != "pandas":
             raise ArgumentError(f"engine must be 'pandas' or 'dask', not {engine!r}")
+        cutoff = registry_cutoff(cutoff_date, persons)
         return cls(
             read_table(persons, "persons"),
             read_table(cases, "cases"),
             None if detentions is None else read_table(detentions, "detentions"),
-            cutoff_date=cutoff_date,
+            cutoff_date=cutoff,
         )
 
     @property
@@ -157,13 +183,13 @@ class Registry:
         return self._detentions.copy()
 
     @property
-    def cutoff_date(self) -> pd.Timestamp | None:
-        """The data cut-off given at construction, or None."""
+    def cutoff_date(self) -> pd.Timestamp:
+        """The data cut-off (given, or from the extract's sidecar file)."""
         return self._cutoff_date
 
     @property
     def latest_date(self) -> pd.Timestamp:
-        """The latest date in any date column of any table."""
+        """The latest date in any date column but ``birth_date``; never the cut-off."""
         latest = []
         for frame, spec in (
             (self._persons, schema.PERSONS),
@@ -179,7 +205,7 @@ class Registry:
         return self._fingerprint
 
     def __repr__(self) -> str:
-        cutoff = "None" if self._cutoff_date is None else self._cutoff_date.date().isoformat()
+        cutoff = self._cutoff_date.date().isoformat()
         return (
             f"Registry(persons={len(self._persons)}, cases={len(self._cases)}, "
             f"detentions={len(self._detentions)}, cutoff_date={cutoff}, "
@@ -218,7 +244,10 @@ def read_table(source: TableSource | None, table: str) -> pd.DataFrame | None:
     if b"\x00" in head:
         raise _unreadable(table, path, "CSV", "binary content")
     try:
+        _check_header(path, table)
         return pd.read_csv(path, dtype=_ID_COLUMNS, encoding="utf-8-sig", skipinitialspace=True)
+    except ValidationError:  # the header's own message
+        raise
     except pd.errors.EmptyDataError:
         raise ValidationError(
             table,
@@ -226,8 +255,25 @@ def read_table(source: TableSource | None, table: str) -> pd.DataFrame | None:
             f"file {str(path)!r} is empty",
             fix=f"check that the {table} table was exported completely",
         ) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise _unreadable(table, path, "CSV", exc) from None
+
+
+def _check_header(path: Path, table: str) -> None:
+    """Refuse a CSV header naming a column twice, before pandas renames ``x`` to ``x.1``."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    names = [name.strip() for name in header]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and name:
+            raise ValidationError(
+                table,
+                name,
+                f"appears more than once in the header of '{short(str(path), 200)}'",
+                fix="keep one column per name",
+            )
+        seen.add(name)
 
 
 def _unreadable(table: str, path: Path, kind: str, why: object) -> ValidationError:

@@ -10,15 +10,16 @@ death, emigration and the data cut-off.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
-from numbers import Real
+from dataclasses import dataclass, field, fields
+from numbers import Integral, Real
 from typing import Any
 
 import pandas as pd
 
 from recidive import schema
-from recidive._arguments import check_date, check_names
+from recidive._arguments import check_date, check_names, shown
 from recidive.errors import ArgumentError
+from recidive.population import check_population
 
 _STARTS = ("release", "disposal")
 _MAX_AGE_YEARS = 120  # an age cut at or above it is not an age
@@ -31,9 +32,9 @@ class CohortRules:
     Parameters
     ----------
     cutoff_date : date-like or None, default None
-        Data cut-off. None uses the registry's ``cutoff_date`` and, if the registry
-        has none, the latest date found in any of its tables (``Registry.latest_date``).
-        A cut-off later than the registry's own cut-off is refused by ``build_cohort``.
+        Data cut-off of the analysis. None means the registry's cut-off (every registry
+        has one; it is never guessed from the data). An earlier date ends follow-up
+        there; a later one is refused by ``build_cohort``.
     start : {"release", "disposal"}, default "release"
         ``"release"``: follow-up starts at ``index_release_date`` where there is one,
         else at ``index_disposal_date``. ``"disposal"``: always at the disposal date.
@@ -61,6 +62,16 @@ class CohortRules:
         One label per band, ``len(age_breaks) + 1`` of them.
     monitor_age_cut : int, default 23
         The monitor's split into ``<23`` and ``23+``.
+    population : dict, optional
+        The persons the study is about: a mapping from a ``persons`` column to the values
+        kept, e.g. ``{"exploitation_form": ["binnenlands_seksueel"]}`` (the offenders of
+        domestic sexual exploitation, the seed's population); with several columns a person
+        must match each. None (default) keeps everyone. The others are counted in the
+        attrition (``outside_population``). Stored as ``{column: (value, ...)}``. Checked
+        here (a mapping of names to non-empty lists; codes of a coded column) and by
+        ``build_cohort`` against the registry: an unknown column, or a selection that keeps
+        nobody, is an ``ArgumentError``; a value that no person has warns
+        (``PopulationWarning``). See :mod:`recidive.population`.
 
     Raises
     ------
@@ -74,6 +85,8 @@ class CohortRules:
     >>> rules = CohortRules(registration_lag_days=90, criteria=("general", "violence"))
     >>> rules.to_dict()["registration_lag_days"]
     90
+    >>> CohortRules(population={"exploitation_form": ["binnenlands_seksueel"]}).population
+    {'exploitation_form': ('binnenlands_seksueel',)}
     >>> CohortRules(start="arrest")
     Traceback (most recent call last):
     ...
@@ -94,12 +107,17 @@ class CohortRules:
     age_breaks: tuple[int, ...] = schema.DEFAULT_AGE_BREAKS
     age_labels: tuple[str, ...] = schema.DEFAULT_AGE_BANDS
     monitor_age_cut: int = schema.MONITOR_AGE_CUT_YEARS
+    # a dict: left out of the hash (equal rules still hash equal)
+    population: dict[str, tuple[Any, ...]] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        set_(self, "population", check_population(self.population))
         set_(self, "cutoff_date", check_date(self.cutoff_date, "cutoff_date"))
         if self.start not in _STARTS:
-            raise ArgumentError(f"start must be one of 'release', 'disposal', not {self.start!r}")
+            raise ArgumentError(
+                f"start must be one of 'release', 'disposal', not {shown(self.start)}"
+            )
         for name in (
             "crimes_only",
             "censor_at_death",
@@ -107,7 +125,9 @@ class CohortRules:
             "remove_detention_time",
         ):
             if not isinstance(getattr(self, name), bool):
-                raise ArgumentError(f"{name} must be True or False, not {getattr(self, name)!r}")
+                raise ArgumentError(
+                    f"{name} must be True or False, not {shown(getattr(self, name))}"
+                )
         set_(
             self,
             "excluded_disposals",
@@ -123,10 +143,11 @@ class CohortRules:
         if not self.criteria:
             raise ArgumentError("criteria must name at least one criterion")
         lag = self.registration_lag_days
-        if isinstance(lag, bool) or not isinstance(lag, int) or lag < 0:
+        if isinstance(lag, bool) or not isinstance(lag, Integral) or lag < 0:
             raise ArgumentError(
-                f"registration_lag_days must be a whole number of days >= 0, not {lag!r}"
+                f"registration_lag_days must be a whole number of days >= 0, not {shown(lag)}"
             )
+        set_(self, "registration_lag_days", int(lag))
         serious = _check_positive("serious_min_penalty_years", self.serious_min_penalty_years)
         very = _check_positive(
             "very_serious_min_penalty_years", self.very_serious_min_penalty_years
@@ -161,15 +182,17 @@ class CohortRules:
                 value = value.date().isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, dict):
+                value = {k: list(v) for k, v in value.items()}
             out[f.name] = value
         return out
 
 
 def _check_positive(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ArgumentError(f"{name} must be a positive number of years, not {value!r}")
+        raise ArgumentError(f"{name} must be a positive number of years, not {shown(value)}")
     if value <= 0:
-        raise ArgumentError(f"{name} must be a positive number of years, not {value!r}")
+        raise ArgumentError(f"{name} must be a positive number of years, not {shown(value)}")
     return float(value)
 
 
@@ -182,7 +205,7 @@ def _check_age_bands(rules: CohortRules) -> None:
     ok = all(isinstance(b, Real) and not isinstance(b, bool) and b > 0 for b in breaks)
     if not breaks or not ok or any(b <= a for a, b in zip(breaks, breaks[1:], strict=False)):
         raise ArgumentError(
-            f"age_breaks must be increasing positive ages in years, not {rules.age_breaks!r}"
+            f"age_breaks must be increasing positive ages in years, not {shown(rules.age_breaks)}"
         )
     if len(labels) != len(breaks) + 1:
         raise ArgumentError(
@@ -190,9 +213,9 @@ def _check_age_bands(rules: CohortRules) -> None:
             f"{len(breaks) + 1}, not {len(labels)}"
         )
     if len(set(labels)) != len(labels) or not all(isinstance(x, str) for x in labels):
-        raise ArgumentError(f"age_labels must be distinct strings, not {rules.age_labels!r}")
+        raise ArgumentError(f"age_labels must be distinct strings, not {shown(rules.age_labels)}")
     cut = rules.monitor_age_cut
     if isinstance(cut, bool) or not isinstance(cut, Real) or not 0 < cut < _MAX_AGE_YEARS:
-        raise ArgumentError(f"monitor_age_cut must be an age in years, not {cut!r}")
+        raise ArgumentError(f"monitor_age_cut must be an age in years, not {shown(cut)}")
     object.__setattr__(rules, "age_breaks", breaks)
     object.__setattr__(rules, "age_labels", labels)

@@ -69,6 +69,9 @@ CRITERIA: tuple[str, ...] = ("general", *OFFENCE_CATEGORIES, "serious", "very_se
 SERIOUS_MIN_PENALTY_YEARS = 4.0
 VERY_SERIOUS_MIN_PENALTY_YEARS = 8.0
 
+#: The oldest plausible age at the index offence; an older one is a wrong birth date.
+MAX_AGE_AT_INDEX_YEARS = 100
+
 #: The monitor's age split and the finer default bands (age at the index offence).
 MONITOR_AGE_CUT_YEARS = 23
 MONITOR_AGE_BANDS: tuple[str, ...] = ("<23", "23+")
@@ -140,40 +143,3 @@ CODE_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("cases", "disposal"): DISPOSALS,
     ("cases", "offence_category"): OFFENCE_CATEGORIES,
 }
-
-#: Readable names of codes, by language, for text and tables.
-CODE_LABELS: dict[str, dict[str, str]] = {
-    "nl": {
-        "conviction": "veroordeling",
-        "penal_order": "strafbeschikking",
-        "transaction": "transactie",
-        "policy_dismissal": "beleidssepot",
-        "technical_dismissal": "technisch sepot",
-        "acquittal": "vrijspraak",
-        "discharge": "ontslag van alle rechtsvervolging",
-        "binnenlands_seksueel": "binnenlandse seksuele uitbuiting",
-        "grensoverschrijdend_seksueel": "grensoverschrijdende seksuele uitbuiting",
-        "arbeid": "arbeidsuitbuiting",
-        "crimineel": "criminele uitbuiting",
-        "overig": "overige uitbuiting",
-    },
-    "en": {
-        "conviction": "conviction",
-        "penal_order": "penal order",
-        "transaction": "transaction",
-        "policy_dismissal": "policy dismissal",
-        "technical_dismissal": "technical dismissal",
-        "acquittal": "acquittal",
-        "discharge": "discharge",
-        "binnenlands_seksueel": "domestic sexual exploitation",
-        "grensoverschrijdend_seksueel": "cross-border sexual exploitation",
-        "arbeid": "labour exploitation",
-        "crimineel": "criminal exploitation",
-        "overig": "other exploitation",
-    },
-}
-
-
-def code_label(code: str, lang: str = "en") -> str:
-    """The readable name of a code in ``lang`` (the code itself if it has none)."""
-    return CODE_LABELS.get(lang, {}).get(str(code), str(code))

@@ -14,23 +14,29 @@ Normalised dtypes
     is a plain integer (``12`` in a DataFrame or ``12`` in a CSV file), otherwise
     strings (``object`` dtype; ``"0012"`` keeps its zeros, and then integer ids
     become strings too). ``case_id`` follows the same rule on its own. Integer ids
-    are much faster on large registries. Dates are ``datetime64[ns]`` at midnight
-    (a time of day is dropped). Code lists of ``schema.CODE_LISTS`` are pandas
+    are much faster on large registries. Dates are ``datetime64[ns]`` at midnight,
+    read by the one date parser of :mod:`recidive._dates` (``YYYY-MM-DD``; a time of day
+    is dropped; a UTC offset is not converted: the date is the local date as written). Code lists of ``schema.CODE_LISTS`` are pandas
     categoricals with the full code list as categories. ``is_crime`` is ``bool``
     (accepted: booleans, 0/1, true/false, yes/no, ja/nee, misdrijf/overtreding),
-    ``prior_cases`` is ``int64`` and ``max_penalty_years`` is ``float64``. Extra
+    ``prior_cases`` is ``int64`` and ``max_penalty_years`` is ``float64`` (true/false
+    there is refused: a flag is not a count). Extra
     columns are kept unchanged. Absent optional columns are added, empty.
 
 Errors (impossible or unusable data)
     A missing table or column; a table that is not a table; a one-column table whose
     header contains ``;``, tab or ``|`` (a CSV with another delimiter: we do not guess
-    delimiters, we ask for comma-separated values); a persons or cases table without
-    rows (an empty detentions table is fine: nobody was detained); empty or
-    duplicate person ids; empty case ids; empty required values; cases or detentions
-    of persons not in ``persons``; unparseable dates (write ``YYYY-MM-DD``); birth
-    after the index offence; index disposal before the index offence; release before
+    delimiters, we ask for comma-separated values); a column name twice (in a CSV
+    header it is found before pandas renames the second ``x`` to ``x.1``); a column
+    holding lists or records (a nested Parquet column) instead of single values; a
+    persons table without rows (empty cases and detentions tables are fine: nobody
+    reoffended, nobody was detained); empty or duplicate person ids; empty case ids;
+    empty required values; cases or detentions of persons not in ``persons``; dates
+    that are not ``YYYY-MM-DD``, partial dates (``1981``, ``1981-04``) and dates outside
+    the years 1900-2100; a birth date more than 100 years before the index offence;
+    birth after the index offence; index disposal before the index offence; release before
     the index disposal; death or emigration before the index offence; a case disposed
-    of before its offence date; negative or non-numeric counts and penalties; codes
+    of before its offence date; negative, non-numeric or true/false counts and penalties; codes
     outside the code lists; a detention ending before it starts; overlapping
     detentions of one person (a detention is the days ``[start, end)``, so one may
     start on the day the previous one ends).
@@ -49,17 +55,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from recidive import _dates as dates
 from recidive import schema
-from recidive.errors import ValidationError
+from recidive.errors import ValidationError, short
 
 _TRUE = ("true", "t", "1", "1.0", "yes", "y", "ja", "j", "misdrijf")
 _FALSE = ("false", "f", "0", "0.0", "no", "n", "nee", "overtreding")
 _BOOLEAN = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 _SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
 _MAX_IDS = 5  # ids (or codes) a message shows
-_HEADER_CHARS = 40  # characters of a suspicious one-column header a message shows
-# the years pandas' datetime64[ns] can hold
-_FIRST_YEAR, _LAST_YEAR = pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1
+_NESTED = (list, tuple, dict, set, np.ndarray)  # values that are not single values
 # integers up to this size are exact in float64, so a numeric id below it is a whole number
 _EXACT_FLOAT_INTEGER = 2**53
 
@@ -79,8 +84,9 @@ def validate_tables(
     detentions : pandas.DataFrame or None
         The optional ``detentions`` table; None gives an empty one.
     allow_empty : bool
-        Accept persons and cases tables without rows (one partition of a larger registry,
-        as on Dask); a whole registry with an empty table is an error.
+        Accept a persons table without rows (one partition of a larger registry, as on
+        Dask); a whole registry without persons is an error. A cases or detentions table
+        with a header and no rows is always valid (nobody reoffended, nobody was detained).
 
     Returns
     -------
@@ -113,9 +119,8 @@ def validate_tables(
     """
     persons = check_structure(persons, schema.PERSONS, allow_empty=allow_empty)
     persons = normalise_table(persons, schema.PERSONS)
-    cases = normalise_table(
-        check_structure(cases, schema.CASES, allow_empty=allow_empty), schema.CASES
-    )
+    # a cases table with a header and no rows is a registry where nobody reoffended
+    cases = normalise_table(check_structure(cases, schema.CASES, allow_empty=True), schema.CASES)
     if detentions is None:
         detentions = empty_table(schema.DETENTIONS)
     else:
@@ -184,11 +189,10 @@ def check_structure(
         header = frame.columns[0]
         for sep, said in _SEPARATORS.items():
             if sep in header:
-                shown = header if len(header) <= _HEADER_CHARS else header[:_HEADER_CHARS] + "…"
                 raise ValidationError(
                     table,
                     None,
-                    f"has one column named {shown!r}: the file looks separated by {said}",
+                    f"has one column named '{short(header)}': the file looks separated by {said}",
                     fix="use comma-separated values (or read the file with "
                     f"pandas.read_csv(path, sep={sep!r}) and pass the DataFrame)",
                 )
@@ -201,6 +205,7 @@ def check_structure(
             f"column is missing{more}",
             fix=f"the {table} table needs the columns {', '.join(spec.required)}",
         )
+    _check_single_values(frame, table)
     if len(frame) == 0 and not allow_empty:
         raise ValidationError(
             table,
@@ -214,6 +219,24 @@ def check_structure(
     order = [*spec.required, *spec.optional]
     frame = frame[order + [c for c in frame.columns if c not in order]]
     return frame.reset_index(drop=True)
+
+
+def _check_single_values(frame: pd.DataFrame, table: str) -> None:
+    """Refuse columns holding lists or records (nested Parquet columns), by row."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "mixed":
+            continue  # text, numbers, dates: single values (a C pass, no Python loop)
+        nested = values.map(lambda v: isinstance(v, _NESTED)).to_numpy(dtype=bool)
+        _require(
+            nested,
+            frame,
+            table,
+            column,
+            "holds lists or records, not single values",
+            by="row",
+            fix="give one value per cell (flatten or drop the column)",
+        )
 
 
 # -- dtypes ------------------------------------------------------------------------------
@@ -290,32 +313,17 @@ def positions(index: pd.Series, ids: pd.Series) -> np.ndarray:
 
 
 def _dates(frame: pd.DataFrame, table: str, column: str, required: bool) -> pd.Series:
+    """A date column through the one date parser (:mod:`recidive._dates`)."""
     values = frame[column]
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_localize(None)
-    if pd.api.types.is_datetime64_any_dtype(values):
-        years = values.dt.year
-        bad = (years < _FIRST_YEAR) | (years > _LAST_YEAR)
-        parsed = values.where(~bad).astype("datetime64[ns]")
-    elif pd.api.types.is_numeric_dtype(values) and values.notna().any():
-        bad = values.notna()
-        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    else:
-        text = _text(values)
-        text = text.where(text != "", None)
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
-        bad = parsed.isna() & text.notna()
-    _require(
-        bad.to_numpy(),
-        frame,
-        table,
-        column,
-        "has unparseable dates",
-        fix=f"write dates as YYYY-MM-DD (years {_FIRST_YEAR}-{_LAST_YEAR})",
-    )
+    parsed = dates.parse_dates(values)
+    for problem, rule in dates.PROBLEMS.items():
+        mask = parsed.problem[problem]
+        if mask.any():
+            value = short(dates.first_value(values, mask))
+            _require(mask, frame, table, column, f"{rule} ('{value}')", fix=dates.FIXES[problem])
     if required:
-        _require(parsed.isna().to_numpy(), frame, table, column, "is empty", fix="fill in the date")
-    return parsed.dt.normalize()
+        _require(parsed.missing, frame, table, column, "is empty", fix="fill in the date")
+    return pd.Series(parsed.as_datetime(), index=frame.index)
 
 
 def _codes(frame: pd.DataFrame, table: str, column: str, codes: tuple[str, ...]) -> pd.Series:
@@ -326,7 +334,7 @@ def _codes(frame: pd.DataFrame, table: str, column: str, codes: tuple[str, ...])
     where = pd.Index(codes).get_indexer(uniques)
     code = where[found]
     if (code < 0).any():
-        shown = ", ".join(repr(v) for v in uniques[where < 0].head(_MAX_IDS))
+        shown = ", ".join(f"'{short(v)}'" for v in uniques[where < 0].head(_MAX_IDS))
         _require(
             code < 0,
             frame,
@@ -340,8 +348,18 @@ def _codes(frame: pd.DataFrame, table: str, column: str, codes: tuple[str, ...])
 
 def _numbers(frame: pd.DataFrame, table: str, column: str, whole: bool) -> pd.Series:
     values = frame[column]
-    if pd.api.types.is_bool_dtype(values):
-        values = values.astype(object)
+    if values.dtype == object:
+        flags = values.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    else:
+        flags = np.full(len(values), pd.api.types.is_bool_dtype(values))
+    _require(
+        flags,
+        frame,
+        table,
+        column,
+        "is true/false, not a number",
+        fix="write the number (a flag is not a count)",
+    )
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
     _require((values.isna()).to_numpy(), frame, table, column, "is empty", fix="fill in a number")
     kind = "a whole number" if whole else "a number"
@@ -399,6 +417,16 @@ def _check_persons(persons: pd.DataFrame) -> None:
     )
     offence = persons["index_offence_date"]
     _order(persons, "persons", "birth_date", ">", "index_offence_date", "correct the dates")
+    oldest = pd.Timedelta(days=schema.MAX_AGE_AT_INDEX_YEARS * schema.DAYS_PER_YEAR)
+    _require(
+        ((offence - persons["birth_date"]) > oldest).to_numpy(),
+        persons,
+        "persons",
+        "birth_date",
+        f"is more than {schema.MAX_AGE_AT_INDEX_YEARS} years before persons.index_offence_date",
+        fix="correct the birth dates (an age over "
+        f"{schema.MAX_AGE_AT_INDEX_YEARS} at the index offence is not plausible)",
+    )
     _order(
         persons, "persons", "index_disposal_date", "<", "index_offence_date", "correct the dates"
     )

@@ -35,6 +35,7 @@ def test_reproduce_the_section(tmp_path):
     out = tmp_path / "section"
     done = _run("reproduce_the_section.py", str(out), "--lang", "en", cwd=tmp_path)
     assert "RECIDIVISM IS HIGH" in done.stdout
+    assert "Recidivism among offenders of domestic sexual exploitation is high" in done.stdout
     for name in ("recidivism.html", "recidivism.md", "recidivism.json"):
         assert (out / name).stat().st_size > 0, name
     assert list((out / "figures").glob("*.png"))

@@ -9,9 +9,12 @@ buffers up to 1 GiB per worker by default); with a worker memory limit below the
 nanny killed the workers. Hence this shuffle through disk.
 
 Each bucket triple then goes through ``validate_tables`` (the cross-table rules) and
-:func:`recidive.build_cohort` with the registry-wide cut-off, and its cohort rows are
-written back to the scratch directory. The attrition is the sum of the buckets' attrition
-tables by step, so persons analysed + excluded = persons read, as in memory; the rows
+the rules of :func:`recidive.build_cohort` (:func:`recidive.cohort.apply_rules`, without
+the check that someone is left, which holds for the registry, not for a bucket) with the
+registry-wide cut-off, and its cohort rows are written back to the scratch directory. The
+attrition is the sum of the buckets' attrition tables by step, so persons analysed +
+excluded = persons read, as in memory; the population selection is checked against the
+values found in any bucket, as in memory against the whole registry; the rows
 written to and read back from the buckets are counted against the rows of the registry, so
 none is lost on the way.
 
@@ -29,17 +32,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recidive.cohort import build_cohort
+from recidive.cohort import apply_rules
 from recidive.dask._plumbing import each_partition, import_dask, release_arrow_memory, row_slices
 from recidive.dask.records import raise_first, record
 from recidive.dask.tables import SLICE_ROWS, SPECS, as_id, normalise_part, plain, with_dtypes
 from recidive.errors import RecidiveError, ValidationError
+from recidive.population import values_found
 from recidive.registry import validated_registry
 from recidive.validation import validate_tables
 
 
-def build_buckets(registry, scratch, metas: dict, rules, own) -> pd.DataFrame:
-    """Write the registry in person buckets, build each bucket's cohort: the summed attrition.
+def build_buckets(registry, scratch, metas: dict, rules, own) -> tuple[pd.DataFrame, dict]:
+    """Write the registry in person buckets, build each bucket's cohort.
+
+    Returns the summed attrition and, by population column, the selected values that some
+    person of some bucket has.
 
     ``registry`` is a :class:`~recidive.dask.registry.DaskRegistry`, ``scratch`` the
     directory of the work files, ``metas`` the normalised tables' metadata and ``own`` the
@@ -66,25 +73,31 @@ def build_buckets(registry, scratch, metas: dict, rules, own) -> pd.DataFrame:
         "read back from its person buckets",
     )
     shutil.rmtree(buckets, ignore_errors=True)
-    return _sum_attrition([s["attrition"] for s in summaries])
+    found = {
+        column: {v for s in summaries for v in s["found"].get(column, ())}
+        for column in rules.population or {}
+    }
+    return _sum_attrition([s["attrition"] for s in summaries]), found
 
 
 def cohort_tables(persons, cases, detentions, rules, own, int_ids):
-    """``validate_tables`` and ``build_cohort`` of one bucket triple: (persons, cases, attrition).
+    """``validate_tables`` and the cohort rules of one bucket triple.
 
-    With empty tables (the metadata), it gives the empty cohort tables and their dtypes.
+    Returns the cohort's persons, cases and attrition, and the population values found
+    (:func:`recidive.population.values_found`). With empty tables (the metadata), it gives
+    the empty cohort tables and their dtypes.
     """
     tables = [plain(persons), plain(cases), None if detentions is None else plain(detentions)]
     p, c, d = validate_tables(*tables, allow_empty=True)
     for frame in (p, c, d):
         frame["person_id"] = as_id(frame["person_id"], int_ids["person_id"])
     c["case_id"] = as_id(c["case_id"], int_ids["case_id"])
-    cohort = build_cohort(validated_registry(p, c, d, cutoff_date=own), rules)
+    cohort = apply_rules(validated_registry(p, c, d, cutoff_date=own), rules)
     persons_out, cases_out = cohort.persons, cohort.cases
     persons_out["person_id"] = as_id(persons_out["person_id"], int_ids["person_id"])
     for column in ("person_id", "case_id"):
         cases_out[column] = as_id(cases_out[column], int_ids[column])
-    return persons_out, cases_out, cohort.attrition
+    return persons_out, cases_out, cohort.attrition, values_found(p, rules.population)
 
 
 def _write_buckets(registry, directory) -> dict:
@@ -155,16 +168,16 @@ def _build_bucket(i, buckets, scratch, names, metas, rules, own, int_ids) -> dic
     release_arrow_memory()
     rows = {name: len(frame) for name, frame in tables.items()}
     try:
-        persons, cases, attrition = cohort_tables(
+        persons, cases, attrition, found = cohort_tables(
             *(tables.get(t) for t in SPECS), rules, own, int_ids
         )
     except ValidationError as err:
-        return {"error": record(err), "rows": rows, "attrition": None}
+        return {"error": record(err), "rows": rows, "attrition": None, "found": {}}
     for table, frame in (("persons", persons), ("cases", cases)):
         os.makedirs(os.path.join(scratch, table), exist_ok=True)
         frame.to_parquet(os.path.join(scratch, table, f"part-{i:05d}.parquet"), index=False)
     release_arrow_memory()
-    return {"error": None, "rows": rows, "attrition": attrition}
+    return {"error": None, "rows": rows, "attrition": attrition, "found": found}
 
 
 def _read_bucket(buckets: str, name: str, i: int, meta: pd.DataFrame) -> pd.DataFrame:

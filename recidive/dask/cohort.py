@@ -1,15 +1,16 @@
 """``DaskCohort`` and ``build_cohort`` of a Dask registry: the in-memory rules, bucket by bucket.
 
 Nothing here re-implements a rule: the registry is shuffled through disk into person
-buckets and each bucket goes through the in-memory gateway and :func:`recidive.build_cohort`
-(:mod:`recidive.dask.buckets`). ``cohort.persons`` and ``cohort.cases`` are then lazy Dask
+buckets and each bucket goes through the in-memory gateway and the rules of
+:func:`recidive.build_cohort` (:mod:`recidive.dask.buckets`). ``cohort.persons`` and ``cohort.cases`` are then lazy Dask
 frames over the cohort files. The bucketed registry is removed once the cohort is built (or
 fails), the cohort files when no frame that reads them is left
 (:mod:`recidive.dask.scratch`).
 
 What is the same as in memory
     ``cohort.persons`` and ``cohort.cases`` hold the same rows (in another order),
-    ``attrition`` and ``cutoff_date`` are equal, and the rates of
+    ``attrition`` and ``cutoff_date`` are equal (the population selection is checked, and
+    warns, once for the whole registry), and the rates of
     :func:`recidive.recidivism_rates` and :func:`recidive.age_profile` agree to 1e-12.
     ``person_id`` and ``case_id`` are int64 when every id in the registry is a plain
     integer, else strings, as in memory.
@@ -31,13 +32,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from recidive import _engines
-from recidive.cohort import Cohort, resolve_cutoff
+from recidive.cohort import Cohort
+from recidive.cutoff import check_someone_followed, resolve_cutoff
 from recidive.dask._plumbing import import_dask
 from recidive.dask.buckets import build_buckets, cohort_tables
 from recidive.dask.registry import DaskRegistry
 from recidive.dask.scratch import ScratchDir, check_workers_share
 from recidive.dask.tables import SPECS, plain, with_dtypes
-from recidive.errors import ArgumentError, ValidationError
+from recidive.errors import ArgumentError
+from recidive.population import check_columns, check_selection
 from recidive.rules import CohortRules
 
 
@@ -125,17 +128,16 @@ def build_dask_cohort(registry: DaskRegistry, rules: CohortRules | None = None) 
     if not isinstance(rules, CohortRules):
         raise ArgumentError(f"rules must be a recidive.CohortRules, not {type(rules).__name__}")
     cutoff = resolve_cutoff(registry, rules)
-    if pd.isna(cutoff):
-        raise ValidationError("persons", None, "has no dates", fix="check the tables")
-    # the cut-off a bucket's Registry carries so that build_cohort finds `cutoff`
-    own = registry.cutoff_date
-    if own is None and rules.cutoff_date is None:
-        own = cutoff
+    own = registry.cutoff_date  # the cut-off each bucket's Registry carries
     check_workers_share(registry.scratch_dir)
     scratch = ScratchDir(registry.scratch_dir)
     metas = {name: getattr(registry, name)._meta for name in registry.raw_tables}
+    persons_columns = metas["persons"].columns
+    check_columns(rules.population, persons_columns)
     try:
-        attrition = build_buckets(registry, scratch, metas, rules, own)
+        attrition, found = build_buckets(registry, scratch, metas, rules, own)
+        check_selection(rules.population, persons_columns, found)
+        check_someone_followed(attrition, cutoff, rules.registration_lag_days)
     except BaseException:
         scratch.remove()
         raise

@@ -35,7 +35,7 @@ import os
 import pandas as pd
 
 from recidive import _engines
-from recidive._arguments import check_date
+from recidive.cutoff import registry_cutoff, warn_late_cutoff
 from recidive.dask._plumbing import each_partition, import_dask, smallest_worker_memory
 from recidive.dask.records import raise_first
 from recidive.dask.survey import combine_digests, survey
@@ -70,8 +70,10 @@ class DaskRegistry:
         worker's memory a few times over.
     detentions : same, optional
         Detention periods; None if not available.
-    cutoff_date : date-like, optional
-        The data cut-off, as for :class:`recidive.Registry`.
+    cutoff_date : date-like
+        The data cut-off, as for :class:`recidive.Registry`: required, unless the
+        extract's sidecar file ``extract.json`` lies beside a ``persons`` path (see
+        :mod:`recidive.cutoff`).
     npartitions : int, optional
         Person buckets that ``build_cohort`` makes (each is validated and built as one
         in-memory registry); default the largest number of partitions of the three tables,
@@ -89,7 +91,8 @@ class DaskRegistry:
     persons, cases, detentions : dask.dataframe.DataFrame
         Normalised tables (lazy), with the dtypes of :class:`recidive.Registry`.
     cutoff_date, latest_date : pandas.Timestamp
-        As for :class:`recidive.Registry`.
+        As for :class:`recidive.Registry` (a cut-off more than a year after the latest
+        date warns).
     fingerprint : str
         16 hex digits over the multiset of normalised rows: independent of row order and
         partitioning, but not equal to ``Registry.fingerprint`` of the same data.
@@ -104,6 +107,8 @@ class DaskRegistry:
 
     Raises
     ------
+    recidive.errors.ArgumentError
+        Without a cut-off, as :class:`recidive.Registry`.
     recidive.errors.ValidationError
         For a missing path and for structure and dtype rules (missing columns, unparseable
         dates, unknown codes, ...), found in a first pass over the tables. The rules across
@@ -143,7 +148,7 @@ class DaskRegistry:
     ) -> None:
         dask, _ = import_dask()
         self.scratch_dir = scratch_dir
-        self._cutoff_date = check_date(cutoff_date, "cutoff_date")
+        self._cutoff_date = registry_cutoff(cutoff_date, persons)
         raw = {"persons": persons, "cases": cases, "detentions": detentions}
         default = npartitions if isinstance(npartitions, int) and npartitions > 0 else 1
         self.raw_tables = {
@@ -162,9 +167,8 @@ class DaskRegistry:
         )[0]
         raise_first([e for name in surveys for s in surveys[name] for e in s["errors"]])
         self.n_rows = {name: sum(s["rows"] for s in surveys[name]) for name in surveys}
-        for name in ("persons", "cases"):
-            if self.n_rows[name] == 0:  # the gateway's own message
-                check_structure(self.raw_tables[name]._meta, name, allow_empty=False)
+        if self.n_rows["persons"] == 0:  # the gateway's own message; no cases is fine
+            check_structure(self.raw_tables["persons"]._meta, "persons", allow_empty=False)
         every = [s for name in surveys for s in surveys[name]]
         self.int_ids = {
             "person_id": all(s["int_ids"].get("person_id", True) for s in every),
@@ -173,6 +177,7 @@ class DaskRegistry:
         dates = [s["latest"] for s in every if pd.notna(s["latest"])]
         self._latest = max(dates) if dates else pd.NaT
         self._fingerprint = combine_digests(surveys)
+        warn_late_cutoff(self._cutoff_date, self._latest, self.n_rows["persons"])
         if npartitions is None:
             most = max(t.npartitions for t in self.raw_tables.values())
             npartitions = max(most, -(-self.n_rows["persons"] // persons_per_bucket()))
@@ -194,13 +199,13 @@ class DaskRegistry:
         return self._normalised("detentions") if "detentions" in self.raw_tables else None
 
     @property
-    def cutoff_date(self) -> pd.Timestamp | None:
-        """The data cut-off given at construction, or None."""
+    def cutoff_date(self) -> pd.Timestamp:
+        """The data cut-off (given, or from the extract's sidecar file)."""
         return self._cutoff_date
 
     @property
     def latest_date(self) -> pd.Timestamp:
-        """The latest date in any date column (but ``birth_date``) of any table."""
+        """The latest date in any date column (but ``birth_date``) of any table; never the cut-off."""
         return self._latest
 
     @property
@@ -209,7 +214,7 @@ class DaskRegistry:
         return self._fingerprint
 
     def __repr__(self) -> str:
-        cutoff = "None" if self._cutoff_date is None else self._cutoff_date.date().isoformat()
+        cutoff = self._cutoff_date.date().isoformat()
         rows = ", ".join(f"{k}={v}" for k, v in self.n_rows.items())
         return (
             f"DaskRegistry({rows}, npartitions={self.npartitions}, cutoff_date={cutoff}, "

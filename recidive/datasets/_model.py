@@ -5,16 +5,24 @@ index case. The model, in the order the sampler (:mod:`recidive.datasets._sample
 
 Entry
     The index disposal date is uniform over ``entry_start`` .. ``entry_end``
-    (staggered entry); the index offence was committed a gamma-distributed delay
-    earlier. A share ``p_custody`` serve custody for the index case, ending at
-    ``index_release_date`` (a gamma-distributed time after the disposal); the
-    detention starts up to ``pretrial_max_days`` before the disposal (pre-trial custody).
-    Follow-up starts at release, or at the disposal date for persons without custody.
-Covariates
-    ``sex`` (``share_male`` men); ``exploitation_form`` (fixed shares, mostly
-    ``binnenlands_seksueel``); age at the index offence ``age_min + Gamma(age_shape,
-    age_scale)`` years; ``prior_cases`` negative binomial with mean
-    ``prior_base + prior_slope * (age - age_min)`` (older offenders have more prior cases).
+    (staggered entry). A share ``p_custody`` serve custody for the index case, ending at
+    ``index_release_date`` (a gamma-distributed time after the disposal); the detention
+    starts up to ``pretrial_max_days`` before the disposal (pre-trial custody). Follow-up
+    starts at release, or at the disposal date for persons without custody; the calendar
+    year of that start is the person's *exit year* (2008-2022; disposals run to 2019, the
+    latest releases into 2022). The index offence was committed a gamma-distributed delay
+    before the disposal.
+Covariates, by exploitation form and exit year
+    ``exploitation_form`` has fixed shares (``exploitation_shares``, mostly
+    ``binnenlands_seksueel``, the seed's population); ``sex`` (``share_male`` men). Age at
+    the index offence is ``age_min + Gamma(shape, scale)`` years, with the shape and scale
+    of the form (``age_shape`` and the calibrated ``age_scale`` for domestic sexual
+    exploitation, ``form_ages`` for the others: offenders of labour exploitation are older,
+    of criminal exploitation younger; cut at 90) and the scale multiplied by
+    ``exp(age_scale_trend * (exit_year - exit_year_centre))``: later exit cohorts are
+    younger. ``prior_cases`` is negative binomial with mean
+    ``(prior_base + prior_slope * (age - age_min)) * exp(prior_trend * (exit_year -
+    exit_year_centre))``: older offenders, and later exit cohorts, have more prior cases.
 Counted reoffences (the latent process the published figures describe)
     Given a person's covariates ``x`` and a gamma frailty ``Z`` (mean 1, variance
     ``frailty_var``), counted cases (crimes with a counting disposal) form a Poisson
@@ -22,15 +30,47 @@ Counted reoffences (the latent process the published figures describe)
     ``Z * r(x) * Lambda0(t)`` (``t`` in years; ``Lambda0`` piecewise linear: constant
     baseline rates ``baseline_rates`` on 0-2, 2-5 and 5+ years), where
     ``log r(x) = beta_age * (age - 30) / 10 + beta_prior * log1p(prior_cases)
-    + beta_female * female``. Each case holds a set of offence categories: the categories
+    + beta_female * female + form_log_hazard[form]
+    + log_hazard_trend * (exit_year - exit_year_centre)``. The form effect is zero for
+    domestic sexual exploitation; the trend is the true change of recidivism over exit
+    cohorts, a modest decline, while the composition drifts towards younger offenders with
+    more prior cases: observed recidivism by exit year changes partly because of who is in
+    the cohort, which is what the Recidivemonitor's adjusted ("gecorrigeerde") recidivism
+    corrects for. :func:`recidive.datasets.constant_recidivism_parameters` gives a model
+    without the true trend (and without the drift of prior cases), whose age mix still
+    shifts: an observed trend with a flat adjusted one.
+    Each case holds a set of offence categories: the categories
     are independent Bernoulli draws conditioned on the set being non-empty, chosen so that
     a case holds category ``k`` with probability ``category_share[k]``. Thinning makes the
     cases holding ``k`` a Poisson process with intensity ``category_share[k]`` times the
-    counted one, so every criterion has a closed-form population survival
-    ``E[(1 + frailty_var * share * r(x) * Lambda0(t)) ** (-1 / frailty_var)]``
+    counted one, so every criterion has a closed-form survival given ``x``,
+    ``(1 + frailty_var * share * r(x) * Lambda0(t)) ** (-1 / frailty_var)``
     (see :mod:`recidive.datasets._population`). Disposals of counted cases are drawn from
     ``counted_disposals``; each offence row gets a statutory maximum penalty from its
     category's list.
+Forms and exit years, in numbers
+    With the default fixed parameters and the calibrated ones
+    (:mod:`recidive.datasets._parameters`): the hazard ratio of each form (at equal age, prior
+    cases and sex), its mean age in the centre exit year, and its 2- and 7-year general
+    recidivism and share under 23 as the pipeline estimates them (the model's values):
+
+    ============================  =====  ========  ========  ========  ========
+    exploitation form              HR    mean age   2 years   7 years  <23
+    ============================  =====  ========  ========  ========  ========
+    binnenlands_seksueel (70%)     1.00    27.9      36.0%     65.0%    33.3%
+    grensoverschrijdend (12%)      0.61    31.0      20.7%     45.3%    17.0%
+    arbeid (8%)                    0.55    41.0      10.0%     24.9%     1.6%
+    crimineel (6%)                 1.16    23.5      48.5%     77.9%    57.8%
+    overig (4%)                    0.70    32.5      21.5%     46.0%    14.0%
+    everyone                                          32.3%     59.6%    29.5%
+    ============================  =====  ========  ========  ========  ========
+
+    Over exit years the domestic offenders' mean age falls from 30.2 (2008) to 26.2 (2019),
+    the mean number of prior cases at a given age rises by half, and the hazard falls by 2% a
+    year: their observed 2-year recidivism rises from 34.2% to 37.3% while the adjusted one
+    (the pooled composition, :func:`recidive.datasets._population.exit_year_rates`) falls
+    from 39.0% to 33.8%. Without the true trend and the drift of prior cases, observed
+    2-year recidivism rises from 32.4% to 38.9% and the adjusted one stays at 36.1%.
 Cases that must not count
     An independent (given ``Z``) Poisson process with ``noncounted_ratio`` times the
     counted intensity: a share ``noncrime_share`` are non-crimes (``is_crime`` False, any
@@ -41,10 +81,12 @@ Cases that must not count
 Censoring
     Death and emigration are exponential from the start of follow-up (``death_rate``;
     ``emigration_rate``, higher for cross-border exploitation); the data cut-off is
-    ``cutoff_date``. Censoring is non-informative by construction: entry date, custody
-    length and death do not depend on the covariates or the frailty, and emigration depends
-    only on the exploitation form, which does not enter ``r(x)``; so Kaplan-Meier, overall
-    and by age group, is consistent for the population values.
+    ``cutoff_date``. Censoring is independent of the reoffence process given the
+    covariates, the form and the exit year, but not of the covariates: later exit cohorts
+    are followed for a shorter time and differ in composition, and emigration depends on
+    the form. Kaplan-Meier of a pooled population then converges to a censoring-weighted
+    curve, not to the mixture of the persons' survival curves; the calibration targets that
+    limit, the value the pipeline estimates (:mod:`recidive.datasets._population`).
     No case is recorded after death, emigration or the cut-off. Disposal dates may lie after
     the cut-off: the extract is drawn later than the cut-off of follow-up, as in the
     WODC Recidivemonitor.
@@ -80,9 +122,14 @@ MAX_PENALTIES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 }
 
 #: ``log r(x)`` measures age from this age (years), in steps of this many years: ``beta_age``
-#: is the log hazard ratio per decade, and ``r(x) = 1`` for a man of 30 without prior cases.
+#: is the log hazard ratio per decade, and ``r(x) = 1`` for a man of 30 without prior cases,
+#: of domestic sexual exploitation, leaving custody in ``exit_year_centre``.
 AGE_CENTRE_YEARS = 30.0
 AGE_STEP_YEARS = 10.0
+
+#: The exploitation form of the seed's population: the reference of the form effects, and
+#: the form whose offenders the calibration matches to the published figures.
+REFERENCE_FORM = "binnenlands_seksueel"
 
 # brentq's search for the scale p0 of the inclusion probabilities: the bracket's lower end,
 # its distance below the pole 1 / max(share) (also p0 in the limit of shares summing to one),
@@ -97,8 +144,10 @@ class ModelParameters:
     """All parameters of the generative model (see the module docstring).
 
     The calibrated ones (``age_scale``, ``baseline_rates``, ``beta_age`` and the
-    ``category_share`` of the four published categories) are solved by :func:`recidive.datasets._calibration.calibrate`; the others
-    are fixed modelling choices.
+    ``category_share`` of the four published categories) are solved by
+    :func:`recidive.datasets._calibration.calibrate` so that the offenders of domestic
+    sexual exploitation reproduce the published figures; the others are fixed modelling
+    choices.
     """
 
     # calibrated
@@ -131,10 +180,35 @@ class ModelParameters:
         }
     )
     age_min: float = 16.0
-    age_shape: float = 2.0
+    age_shape: float = 2.0  # of domestic sexual exploitation; its scale is calibrated
     prior_base: float = 1.0
     prior_slope: float = 0.2
     prior_size: float = 1.5  # negative binomial size (dispersion)
+    # the other exploitation forms: log hazard ratio against domestic sexual exploitation,
+    # and the gamma shape and scale (years) of age at the index offence above age_min
+    form_log_hazard: dict[str, float] = field(
+        default_factory=lambda: {
+            REFERENCE_FORM: 0.0,
+            "grensoverschrijdend_seksueel": -0.5,
+            "arbeid": -0.6,
+            "crimineel": 0.15,
+            "overig": -0.35,
+        }
+    )
+    form_ages: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: {
+            "grensoverschrijdend_seksueel": (3.0, 5.0),
+            "arbeid": (5.0, 5.0),
+            "crimineel": (1.5, 5.0),
+            "overig": (3.0, 5.5),
+        }
+    )
+    # exit cohorts: per exit year from the centre, the log of the age scale, of the mean
+    # number of prior cases and of the hazard (the true trend) change by these amounts
+    exit_year_centre: int = 2014
+    age_scale_trend: float = -0.03
+    prior_trend: float = 0.04
+    log_hazard_trend: float = -0.02
     # cases that do not count, and cases during the index custody
     noncounted_ratio: float = 0.35
     noncrime_share: float = 0.4
@@ -176,14 +250,32 @@ class ModelParameters:
     emigration_rate_cross_border: float = 0.05
 
     def log_relative_hazard(
-        self, age: np.ndarray, prior_cases: np.ndarray, female: np.ndarray
+        self,
+        age: np.ndarray,
+        prior_cases: np.ndarray,
+        female: np.ndarray,
+        form: np.ndarray | str = REFERENCE_FORM,
+        exit_year: np.ndarray | float | None = None,
     ) -> np.ndarray:
-        """``log r(x)`` of the counted-reoffence process."""
+        """``log r(x)`` of the counted-reoffence process (``exit_year`` None: the centre)."""
+        years = 0.0 if exit_year is None else np.asarray(exit_year) - self.exit_year_centre
         return (
             self.beta_age * (np.asarray(age) - AGE_CENTRE_YEARS) / AGE_STEP_YEARS
             + self.beta_prior * np.log1p(prior_cases)
             + self.beta_female * np.asarray(female, dtype=float)
+            + by_form(self.form_log_hazard, form)
+            + self.log_hazard_trend * years
         )
+
+    def age_gamma(
+        self, form: np.ndarray | str, exit_year: np.ndarray | float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Shape and scale (years) of the gamma part of age at the index offence."""
+        ages = {REFERENCE_FORM: (self.age_shape, self.age_scale), **self.form_ages}
+        shape = by_form({f: a for f, (a, _) in ages.items()}, form)
+        scale = by_form({f: b for f, (_, b) in ages.items()}, form)
+        drift = np.exp(self.age_scale_trend * (np.asarray(exit_year) - self.exit_year_centre))
+        return shape, scale * drift
 
     def baseline_cumhaz(self, t_years: np.ndarray | float) -> np.ndarray:
         """Baseline cumulative intensity ``Lambda0(t)`` of counted cases, ``t`` in years."""
@@ -201,9 +293,13 @@ class ModelParameters:
         j = np.searchsorted(at_knots, c, side="right") - 1
         return knots[j] + (c - at_knots[j]) / rates[j]
 
-    def prior_mean(self, age: np.ndarray) -> np.ndarray:
-        """Mean number of prior cases at a given age at the index offence."""
-        return self.prior_base + self.prior_slope * (np.asarray(age) - self.age_min)
+    def prior_mean(
+        self, age: np.ndarray, exit_year: np.ndarray | float | None = None
+    ) -> np.ndarray:
+        """Mean number of prior cases at a given age at the index offence and exit year."""
+        years = 0.0 if exit_year is None else np.asarray(exit_year) - self.exit_year_centre
+        base = self.prior_base + self.prior_slope * (np.asarray(age) - self.age_min)
+        return base * np.exp(self.prior_trend * years)
 
     def inclusion_probabilities(self) -> np.ndarray:
         """Independent per-category inclusion probabilities ``q`` (schema order).
@@ -227,3 +323,10 @@ class ModelParameters:
             return share * _P0_MARGIN
         p0 = brentq(gap, _P0_LOW, 1.0 / share.max() - _P0_MARGIN, xtol=_P0_XTOL)
         return share * p0
+
+
+def by_form(values: dict[str, float], form: np.ndarray | str) -> np.ndarray:
+    """The value of each person's exploitation form (``form``: codes, any shape)."""
+    form = np.asarray(form, dtype=object)
+    codes, inverse = np.unique(form, return_inverse=True)
+    return np.array([values[c] for c in codes], dtype=float)[inverse].reshape(form.shape)

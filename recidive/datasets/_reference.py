@@ -8,15 +8,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from recidive.datasets._model import ModelParameters
+from recidive.cutoff import write_extract
+from recidive.datasets._model import REFERENCE_FORM, ModelParameters
 from recidive.datasets._parameters import REFERENCE_PARAMETERS
 from recidive.datasets._sampler import sample_tables
 from recidive.errors import ArgumentError
 from recidive.registry import Registry
 
-#: Persons in the default reference registry: large enough that the pipeline recovers every
-#: published figure within about one percentage point (Monte Carlo SD at most 0.3 points).
-DEFAULT_N_PERSONS = 50_000
+#: Persons in the default reference registry (every exploitation form; about 49,000 of them
+#: offenders of domestic sexual exploitation): large enough that the pipeline recovers every
+#: published figure of that population within about one percentage point (Monte Carlo SD
+#: at most 0.35 points).
+DEFAULT_N_PERSONS = 70_000
+
+#: The population the reference registry is calibrated for, the seed's: the offenders of
+#: domestic sexual exploitation. ``CohortRules(population=REFERENCE_POPULATION)``.
+REFERENCE_POPULATION: dict[str, tuple[str, ...]] = {"exploitation_form": (REFERENCE_FORM,)}
 
 #: A realistic cohort size: the monitor's cohort holds a few hundred offenders.
 REALISTIC_N_PERSONS = 350
@@ -57,7 +64,9 @@ def simulate_registry(
     Returns
     -------
     dict of DataFrame or Registry
-        ``{"persons", "cases", "detentions"}`` in the shape of ``recidive.schema``.
+        ``{"persons", "cases", "detentions"}`` in the shape of ``recidive.schema``. A
+        Registry of the tables needs their cut-off, ``params.cutoff_date`` (2022-06-30 for
+        the reference parameters): ``Registry(**tables, cutoff_date=params.cutoff_date)``.
 
     Examples
     --------
@@ -75,15 +84,18 @@ def simulate_registry(
 def reference_registry(n_persons: int = DEFAULT_N_PERSONS, seed: int = DEFAULT_SEED) -> Registry:
     """The synthetic reference registry, calibrated to the *Dadermonitor 2017-2021*.
 
-    A registry simulated from an explicit generative model (``recidive.datasets._model``)
-    whose parameters are solved so that the model's population values equal the published
-    figures; the cohort builder and the estimators then recover those figures from the
-    simulated records. Index disposals 2008-2019, data cut-off 2022-06-30.
+    A registry of offenders of every exploitation form, simulated from an explicit
+    generative model (``recidive.datasets._model``) whose parameters are solved so that the
+    population values of its offenders of domestic sexual exploitation (the seed's
+    population, :data:`REFERENCE_POPULATION`) equal the published figures; the cohort
+    builder and the estimators then recover those figures from the simulated records. The
+    other forms have their own recidivism and age mix. Index disposals 2008-2019, exit
+    years 2008-2022 with a shifting composition, data cut-off 2022-06-30.
 
     Parameters
     ----------
-    n_persons : int, default 50000
-        Number of offenders.
+    n_persons : int, default 70000
+        Number of offenders (about 70% of them of domestic sexual exploitation).
     seed : int, default 2022
         Seed of the random generator; the same seed gives the same registry.
 
@@ -98,6 +110,8 @@ def reference_registry(n_persons: int = DEFAULT_N_PERSONS, seed: int = DEFAULT_S
     >>> reg = rc.datasets.reference_registry(n_persons=2000, seed=1)
     >>> len(reg.persons), str(reg.cutoff_date.date())
     (2000, '2022-06-30')
+    >>> rules = rc.CohortRules(population=rc.datasets.REFERENCE_POPULATION)
+    >>> cohort = rc.build_cohort(reg, rules)  # the seed's population
     """
     tables = sample_tables(REFERENCE_PARAMETERS, _check_size(n_persons), seed)
     return Registry(**tables, cutoff_date=REFERENCE_PARAMETERS.cutoff_date)
@@ -107,8 +121,14 @@ def write_registry(
     registry: Registry | Mapping[str, pd.DataFrame],
     out_dir: str | PathLike,
     format: str = "csv",
+    cutoff_date: object = None,
 ) -> list[Path]:
     """Write registry tables to ``out_dir`` as ``persons``, ``cases`` and ``detentions`` files.
+
+    With the data cut-off (a :class:`~recidive.Registry`'s own, or ``cutoff_date``) the
+    extract's sidecar file ``extract.json`` is written beside them, so that
+    ``Registry.from_files`` and the command line read the cut-off back (see
+    :mod:`recidive.cutoff`).
 
     Parameters
     ----------
@@ -118,11 +138,14 @@ def write_registry(
         Directory; created if needed, existing files of the same names are replaced.
     format : {"csv", "parquet"}
         File format. CSV dates are written as ``YYYY-MM-DD``.
+    cutoff_date : date-like, optional
+        The data cut-off of tables given as a dict (a Registry's own is used otherwise).
 
     Returns
     -------
     list of Path
-        The files written, in the order persons, cases, detentions.
+        The files written, in the order persons, cases, detentions, then ``extract.json``
+        when the cut-off is known.
 
     Examples
     --------
@@ -131,12 +154,17 @@ def write_registry(
     >>> paths = write_registry(simulate_registry(50, seed=1), tempfile.mkdtemp())
     >>> [p.name for p in paths]
     ['persons.csv', 'cases.csv', 'detentions.csv']
+    >>> reg = simulate_registry(50, seed=1, as_registry=True)
+    >>> [p.name for p in write_registry(reg, tempfile.mkdtemp())][-1]
+    'extract.json'
+
     """
     if format not in FILE_FORMATS:
         raise ArgumentError(f"format must be one of {FILE_FORMATS}, got {format!r}")
     if isinstance(registry, Registry):
         tables = {"persons": registry.persons, "cases": registry.cases}
         tables["detentions"] = registry.detentions
+        cutoff_date = registry.cutoff_date if cutoff_date is None else cutoff_date
     else:
         missing = {"persons", "cases"} - set(registry)
         if missing:
@@ -155,4 +183,7 @@ def write_registry(
         else:
             frame.to_parquet(path, index=False)
         paths.append(path)
+    if cutoff_date is not None:
+        names = [p.name for p in paths]
+        paths.append(write_extract(out, cutoff_date, source="recidive.datasets", tables=names))
     return paths

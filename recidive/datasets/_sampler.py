@@ -1,8 +1,8 @@
 """The sampler of the synthetic reference registry: tables drawn from the generative model.
 
 :func:`sample_tables` draws the registry tables of :mod:`recidive.datasets._model`'s model
-in named steps, each taking the random generator after the one before it: the index cases
-and covariates, censoring (death, emigration, cut-off), the times of later cases, their
+in named steps, each taking the random generator after the one before it: the index cases,
+custody and covariates (which depend on the exit year, the year custody ends), censoring (death, emigration, cut-off), the times of later cases, their
 categories, disposals and penalties, and detentions. The order of the draws is part of the
 contract: the same parameters and seed give bit-identical tables, so changing the order or
 the size of a draw changes every table of a seed (and the figures the tests expect of it).
@@ -28,6 +28,9 @@ from recidive.schema import (
     SEX_CODES,
     TableSpec,
 )
+
+#: The oldest simulated offender (years at the index offence).
+_OLDEST = 90.0
 
 
 def _gamma_mean(rng: np.random.Generator, shape: float, mean: float, size: int) -> np.ndarray:
@@ -65,6 +68,7 @@ class _IndexCases:
     custody: np.ndarray  # bool: custody for the index case
     custody_days: np.ndarray  # 0 without custody
     release: np.ndarray  # = disposal without custody
+    exit_year: np.ndarray  # calendar year of the start of follow-up
 
     @property
     def start(self) -> np.ndarray:
@@ -131,23 +135,28 @@ def sample_tables(params: ModelParameters, n_persons: int, seed: int) -> dict[st
 
 
 def _draw_index_cases(rng: np.random.Generator, params: ModelParameters, n: int) -> _IndexCases:
-    """Entry (staggered index disposals), covariates and the index custody."""
+    """Entry (staggered index disposals), the index custody, then covariates by form and exit year."""
     e0, e1 = np.datetime64(params.entry_start, "D"), np.datetime64(params.entry_end, "D")
     disposal = e0 + _days(rng.integers(0, (e1 - e0).astype(int) + 1, n))
-    shape, mean = params.offence_to_disposal_years
-    offence_days = np.ceil(_gamma_mean(rng, shape, mean, n) * DAYS_PER_YEAR).astype(np.int64)
-    index_offence = disposal - _days(offence_days)
-    age = params.age_min + rng.gamma(params.age_shape, params.age_scale, n)
-    birth = index_offence - _days(np.round(age * DAYS_PER_YEAR).astype(np.int64))
-    female = rng.random(n) >= params.share_male
-    form = _choice(rng, params.exploitation_shares, n)
-    mu = params.prior_mean(age)
-    prior = rng.negative_binomial(params.prior_size, params.prior_size / (params.prior_size + mu))
     custody = rng.random(n) < params.p_custody
     shape, mean = params.custody_after_disposal_years
     custody_days = np.where(
         custody, np.ceil(_gamma_mean(rng, shape, mean, n) * DAYS_PER_YEAR).astype(np.int64), 0
     )
+    release = disposal + _days(custody_days)
+    exit_year = release.astype("datetime64[Y]").astype(np.int64) + 1970
+    shape, mean = params.offence_to_disposal_years
+    offence_days = np.ceil(_gamma_mean(rng, shape, mean, n) * DAYS_PER_YEAR).astype(np.int64)
+    index_offence = disposal - _days(offence_days)
+    form = _choice(rng, params.exploitation_shares, n)
+    age_shape, age_scale = params.age_gamma(form, exit_year)
+    # the gamma's tail is cut at _OLDEST (about one person in 10^5): the data contract
+    # refuses an age over 100 at the index offence as a wrong birth date
+    age = np.minimum(params.age_min + rng.gamma(age_shape, age_scale), _OLDEST)
+    birth = index_offence - _days(np.round(age * DAYS_PER_YEAR).astype(np.int64))
+    female = rng.random(n) >= params.share_male
+    mu = params.prior_mean(age, exit_year)
+    prior = rng.negative_binomial(params.prior_size, params.prior_size / (params.prior_size + mu))
     return _IndexCases(
         disposal=disposal,
         offence_days=offence_days,
@@ -159,7 +168,8 @@ def _draw_index_cases(rng: np.random.Generator, params: ModelParameters, n: int)
         prior=prior,
         custody=custody,
         custody_days=custody_days,
-        release=disposal + _days(custody_days),
+        release=release,
+        exit_year=exit_year,
     )
 
 
@@ -195,7 +205,10 @@ def _draw_case_times(
     """The counted and non-counted processes (Poisson given ``Z`` and ``x``), and custody cases."""
     n, end_d = index.n, exits.end_days
     z = rng.gamma(1.0 / params.frailty_var, params.frailty_var, n)
-    intensity = z * np.exp(params.log_relative_hazard(index.age, index.prior, index.female))
+    log_r = params.log_relative_hazard(
+        index.age, index.prior, index.female, index.form, index.exit_year
+    )
+    intensity = z * np.exp(log_r)
     cumhaz_end = intensity * params.baseline_cumhaz(end_d / DAYS_PER_YEAR)
     n_counted = rng.poisson(cumhaz_end)
     n_noncounted = rng.poisson(params.noncounted_ratio * cumhaz_end)

@@ -10,6 +10,7 @@ computed from it by the same code.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ import pandas as pd
 from recidive import defaults
 from recidive._arguments import check_conf, check_horizons, check_time_unit
 from recidive._version import __version__
-from recidive.errors import ArgumentError
+from recidive.errors import ArgumentError, InsufficientFollowUpWarning
 from recidive.estimation._confint import conf_int
 from recidive.estimation.kaplan_meier import INSUFFICIENT, OK
 from recidive.estimation.risk_table import RiskTable, frame_risk_table
@@ -241,6 +242,13 @@ def survival_rates(
         horizon; ``n_at_risk`` is the risk set at the horizon (time >= horizon,
         and with ``entry``, entry < horizon).
 
+    Warns
+    -----
+    InsufficientFollowUpWarning
+        When a horizon lies past a stratum's follow-up; the message names the strata
+        and horizons and the longest follow-up in years (a duration in months read
+        as days shows up here).
+
     Examples
     --------
     >>> import pandas as pd
@@ -331,6 +339,7 @@ def rate_table(
         )
     )
     out = pd.DataFrame({c: data[c][order] for c in [*columns, *RATE_COLUMNS]})
+    _warn_past_follow_up(out, columns, table, time_unit)
     return RateTable(
         out,
         tuple(by),
@@ -340,6 +349,35 @@ def rate_table(
         conf_type,
         conf_level,
         weighted=table.weighted,
+    )
+
+
+#: Strata a warning about insufficient follow-up names.
+_SHOWN_STRATA = 3
+
+
+def _warn_past_follow_up(out: pd.DataFrame, columns: list[str], table, time_unit: str) -> None:
+    """Warn about the rates left NaN because the horizon lies past a stratum's follow-up."""
+    past = (out["status"] == INSUFFICIENT).to_numpy()
+    if not past.any():
+        return
+    rows = out.loc[past, [*columns, "horizon_years"]].head(_SHOWN_STRATA)
+    named = "; ".join(
+        " ".join([*(f"{c}={r[c]}" for c in columns), f"at {r['horizon_years']:g} years"])
+        for _, r in rows.iterrows()
+    )
+    more = ", …" if past.sum() > len(rows) else ""
+    longest = float(table.time.max()) if table.time.size else 0.0
+    years = longest / check_time_unit(time_unit)
+    warnings.warn(
+        InsufficientFollowUpWarning(
+            f"{int(past.sum())} of {len(out)} rates are NaN (status "
+            f"'{INSUFFICIENT}'): the horizon lies past the stratum's follow-up ({named}{more}); "
+            f"the longest follow-up is {longest:g} {time_unit} = {years:.2f} years. Ask for "
+            "horizons within the follow-up, or check the time unit (a duration in months "
+            f"read as {time_unit} ends far too early)"
+        ),
+        stacklevel=4,
     )
 
 

@@ -7,7 +7,8 @@
 
 The layer is a pipeline of pure steps, one way (:mod:`~recidive.report.pipeline`):
 :mod:`~recidive.report.content` estimates and hands every number, curves included,
-to disclosure control (:mod:`~recidive.report.disclosure`);
+to disclosure control (the policy's rules in :mod:`~recidive.report.disclosure`, applied
+to rate tables and curves by :mod:`~recidive.report.safe_rates`; ``docs/disclosure.md``);
 :mod:`~recidive.report.text` writes the sentences from the safe numbers;
 :mod:`~recidive.report.tables` and :mod:`~recidive.report.figures` lay them out; and
 :class:`Section` renders them with the Jinja2 templates. Every word comes from the
@@ -19,6 +20,7 @@ from recidive.report.method_text import rules_sentences
 from recidive.report.pipeline import recidivism_section
 from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.report.section import Column, Figure, Section, Table
+from recidive.report.text import population_name
 
 __all__ = [
     "Benchmark",
@@ -27,6 +29,7 @@ __all__ = [
     "QualifierRules",
     "Section",
     "Table",
+    "population_name",
     "recidivism_section",
     "rules_sentences",
 ]

@@ -3,11 +3,11 @@
 This module and :mod:`~recidive.report.cox_content` are the only ones of the report
 layer that estimate. They call the estimators from their own modules
 (:func:`~recidive.cohort_rates.recidivism_rates`, :func:`~recidive.cohort_rates.age_profile`,
-:func:`~recidive.estimation.kaplan_meier.kaplan_meier`,
 :func:`~recidive.estimation.logrank.logrank_test`, :class:`~recidive.estimation.cox.CoxModel`)
-and hand every number to disclosure control (:mod:`~recidive.report.disclosure`)
-before anything is formatted or drawn. Each step takes the cohort (or its survival
-frame) and returns its safe numbers together with notes saying what was hidden;
+and hand every number to disclosure control (:mod:`~recidive.report.disclosure`,
+:mod:`~recidive.report.safe_rates`) before anything is formatted or drawn: the tables
+and the figures get the same published points of each curve, the figures on a grid of
+whole months. Each step returns its safe numbers with notes saying what was hidden;
 :func:`compute_content` runs the steps in order and turns the notes into one
 :class:`~recidive.errors.SmallCellWarning`. No step writes text.
 """
@@ -25,13 +25,17 @@ import pandas as pd
 from recidive import defaults
 from recidive.cohort_rates import AgeProfile, age_profile, recidivism_rates
 from recidive.errors import InsufficientFollowUpWarning, SmallCellWarning
-from recidive.estimation.kaplan_meier import kaplan_meier
 from recidive.estimation.logrank import logrank_test
-from recidive.plotting import at_risk_counts
 from recidive.report import disclosure
 from recidive.report.cox_content import CoxContent, cox_content
 from recidive.report.formatting import horizon_key
 from recidive.report.qualifiers import Benchmark, QualifierRules
+from recidive.report.safe_rates import (
+    Containing,
+    PublishedRates,
+    complete_groups,
+    publish_rates,
+)
 from recidive.rules import CohortRules
 
 #: Horizons (years) of the general rates table: every year up to seven.
@@ -39,6 +43,8 @@ GENERAL_HORIZONS: Sequence[float] = range(1, 8)
 #: Horizons (years) of the rates by type of offence and by age group.
 BY_TYPE_HORIZONS: tuple[float, ...] = defaults.HORIZONS_YEARS
 AGE_HORIZONS: tuple[float, ...] = defaults.HORIZONS_YEARS
+#: Points per year of the grid the figures' curves are drawn on (whole months).
+GRID_PER_YEAR = 12
 #: How many suppression notes the warning lists before "…".
 _NOTES_SHOWN = 8
 
@@ -53,7 +59,7 @@ class Safe:
 
 @dataclass(frozen=True)
 class Attrition:
-    """The attrition table after disclosure control, the persons read (``None`` if hidden)."""
+    """The selection table after disclosure control, the persons read (``None`` if hidden)."""
 
     frame: pd.DataFrame
     n_read: int | None
@@ -64,10 +70,10 @@ class Attrition:
 class Content:
     """Every number of the section after disclosure control (no text).
 
-    Frames hold numbers with suppressed cells NaN; ``numbers`` the key figures as
-    JSON-ready dicts; ``curves`` the Kaplan-Meier tables the figures draw, already
-    cut by :func:`~recidive.report.disclosure.safe_curve`; ``at_risk`` the numbers at
-    risk printed under the cumulative curve, small ones hidden.
+    Frames hold published numbers with hidden cells NaN; ``numbers`` the key figures as
+    JSON-ready dicts; ``curves`` the points each figure draws per group (``years, rate,
+    ci_lower, ci_upper``, the same points the tables publish); ``at_risk`` the numbers
+    at risk printed under the cumulative curve.
     """
 
     numbers: dict
@@ -94,7 +100,7 @@ def compute_content(
     conf_level: float = defaults.CONF_LEVEL,
     progress: Callable[[str], None] | None = None,
 ) -> Content:
-    """Estimate every number of the section and suppress small cells.
+    """Estimate every number of the section and apply disclosure control.
 
     Parameters
     ----------
@@ -103,7 +109,7 @@ def compute_content(
     min_cell : int
         Disclosure threshold in persons (see :mod:`recidive.report.disclosure`).
     horizons : sequence of float
-        Horizons (years) of the general rates table and figure.
+        Horizons (years) of the general rates table.
     rules : QualifierRules, optional
         Which horizons and criteria the key sentences need.
     benchmark_horizon : float
@@ -117,6 +123,11 @@ def compute_content(
     -------
     Content
 
+    Raises
+    ------
+    recidive.errors.DisclosureError
+        When the cohort is under the minimum size of the policy (2 x ``min_cell``).
+
     Warns
     -----
     SmallCellWarning
@@ -128,54 +139,57 @@ def compute_content(
     >>> cohort = rc.build_cohort(rc.datasets.reference_registry(n_persons=500, seed=3))
     >>> content = compute_content(cohort)  # doctest: +SKIP
     """
+    disclosure.check_cohort_size(len(cohort.persons), min_cell)
     rules = rules or QualifierRules()
     say = progress or _silent
     conf = {"conf_type": conf_type, "conf_level": conf_level}
-    needed = {float(benchmark_horizon), float(rules.high_horizon), float(rules.mid_horizon)}
-    horizons = sorted({float(h) for h in horizons} | needed)
+    needed = (float(rules.high_horizon), float(benchmark_horizon), float(rules.mid_horizon))
+    table_horizons = sorted({float(h) for h in horizons} | set(needed))
+    priority = list(dict.fromkeys([*needed, *table_horizons, *map(float, AGE_HORIZONS)]))
+    labels = tuple(cohort.rules.age_group_labels)
     with warnings.catch_warnings():
         # a horizon past follow-up is reported as "—" with a note in the section
         warnings.simplefilter("ignore", InsufficientFollowUpWarning)
-        say("estimating general recidivism (Kaplan-Meier)")
-        general = general_rates(cohort, horizons, conf, min_cell)
+        say("estimating general recidivism (Kaplan-Meier), in total and by age group")
+        exact = general_rates(cohort, priority, labels, float(rules.high_horizon), conf)
+        general = publish_rates(exact, min_cell, by=["age_group"], horizons=priority)
         say("estimating recidivism by type of offence")
-        by_type = rates_by_type(cohort, rules, conf, min_cell)
-        say("estimating recidivism by age group")
-        by_age = rates_by_age(cohort, conf, min_cell)
-        hidden = hidden_groups(by_age.numbers)
+        general_curve = Containing(exact, general.frame, by=("age_group",))
+        by_type = rates_by_type(cohort, rules, conf, min_cell, general_curve)
         say("estimating the age profile of recidivists")
         profile = age_profile(cohort, horizon_years=rules.high_horizon, cut=rules.age_cut)
-    age = age_numbers(profile, min_cell, bool(hidden))
+    by_age = _ordered(general.at(AGE_HORIZONS), labels)
+    hidden = hidden_groups(by_age)
+    parts_at_high = groups_published_at(by_age, labels, rules.high_horizon)
+    age = age_numbers(profile, by_age, labels, parts_at_high, min_cell)
 
-    say("fitting Kaplan-Meier curves and the log-rank test")
+    say("running the log-rank test")
     frame = cohort.survival_frame("general")
-    curves = km_curves(frame, cohort.rules.age_group_labels, hidden, conf)
-    at_risk = numbers_at_risk(curves["all"], range(0, int(rules.high_horizon) + 1))
     logrank = logrank_numbers(frame, hidden)
-    # disclosure of the curves: what the figures may draw, and the numbers under them
-    safe_curves = {g: disclosure.safe_curve(km, min_cell) for g, km in curves.items()}
-    safe_at_risk = disclosure.suppress_at_risk(at_risk, min_cell)
-
     say("fitting the Cox model")
-    cox = cox_content(frame, min_cell, hidden, rules)
-
-    say("applying disclosure control to the attrition table")
+    cox = cox_content(frame, min_cell, hidden, rules, standardise=parts_at_high)
+    say("applying disclosure control to the selection table")
     attrition = attrition_content(cohort, min_cell)
 
-    notes = general.notes + by_type.notes + by_age.notes + age.notes + cox.notes + attrition.notes
+    notes = general.notes + by_type.notes + age.notes + cox.notes + attrition.notes
     if notes:
         _warn_suppressed(notes, min_cell)
     method = method_numbers(cohort, attrition.n_read, conf, min_cell)
-    rates = (general.numbers, by_type.numbers, by_age.numbers)
+    general_table = general.at(table_horizons)
+    general_table = general_table[general_table["age_group"] == "all"].reset_index(drop=True)
     return Content(
-        numbers=_clean(key_numbers(cohort, *rates, age.numbers, logrank, method, rules)),
-        general=general.numbers,
+        numbers=_clean(
+            key_numbers(
+                cohort, general_table, by_type.numbers, by_age, age.numbers, logrank, method, rules
+            )
+        ),
+        general=general_table,
         by_type=by_type.numbers,
-        by_age=by_age.numbers,
+        by_age=by_age,
         cox=cox,
         attrition=attrition.frame,
-        curves=safe_curves,
-        at_risk=safe_at_risk,
+        curves=figure_curves(general, ("all", *labels), float(rules.high_horizon)),
+        at_risk=numbers_at_risk(exact, general, range(0, int(rules.high_horizon) + 1), min_cell),
         logrank=logrank,
         method=method,
         cohort_rules=cohort.rules,
@@ -199,78 +213,153 @@ def _warn_suppressed(notes: tuple[str, ...], min_cell: int) -> None:
     )
 
 
-# -- rates ------------------------------------------------------------------------------
+# -- rates and curves -----------------------------------------------------------------------
 def _rates(cohort, criteria, horizons, by, conf: dict) -> pd.DataFrame:
-    """Rates per criterion (``recidivism_rates`` shape, leading ``criterion`` column)."""
+    """Exact rates per criterion (``recidivism_rates`` shape, leading ``criterion`` column)."""
     table = recidivism_rates(cohort, list(criteria), horizons=horizons, by=by, **conf)
     return table.to_frame().reset_index(drop=True)
 
 
-def general_rates(cohort, horizons: Sequence[float], conf: dict, min_cell: int) -> Safe:
-    """General recidivism at ``horizons``, small cells suppressed."""
-    frame, notes = disclosure.suppress_rate_table(
-        _rates(cohort, ["general"], horizons, None, conf), min_cell
-    )
-    return Safe(frame, tuple(notes))
+def month_grid(max_years: float) -> list[float]:
+    """The figure grid: every whole month up to ``max_years`` (in years).
+
+    Examples
+    --------
+    >>> month_grid(0.25)
+    [0.08333333333333333, 0.16666666666666666, 0.25]
+    """
+    return [k / GRID_PER_YEAR for k in range(1, int(round(max_years * GRID_PER_YEAR)) + 1)]
 
 
-def rates_by_type(cohort, rules: QualifierRules, conf: dict, min_cell: int) -> Safe:
-    """Recidivism per listed type of offence (empty frame if the cohort has none)."""
+def general_rates(
+    cohort, horizons: Sequence[float], labels: Sequence[str], max_years: float, conf: dict
+) -> pd.DataFrame:
+    """Exact general recidivism, in total and per age group, at the table horizons and on
+    the figure grid (every age group present, empty ones with ``n = 0``)."""
+    times = sorted({*map(float, horizons), *month_grid(max_years)})
+    exact = _rates(cohort, ["general"], times, ["age_group"], conf)
+    return complete_groups(exact, ["age_group"], {"age_group": list(labels)})
+
+
+def rates_by_type(
+    cohort, rules: QualifierRules, conf: dict, min_cell: int, general: Containing | None = None
+) -> Safe:
+    """Recidivism per listed type of offence (empty frame if the cohort has none); each
+    type only where general recidivism, which contains it, is published (R4)."""
     types = [c for c in rules.listed_criteria if c in cohort.criteria]
     if not types:
         return Safe(pd.DataFrame())
-    horizons = sorted(set(BY_TYPE_HORIZONS) | {float(rules.serious_horizon)})
-    frame, notes = disclosure.suppress_rate_table(
-        _rates(cohort, types, horizons, None, conf), min_cell
-    )
-    return Safe(frame, tuple(notes))
-
-
-def rates_by_age(cohort, conf: dict, min_cell: int) -> Safe:
-    """General recidivism per age group and in total, with secondary suppression."""
-    frame, notes = disclosure.suppress_rate_table(
-        _rates(cohort, ["general"], AGE_HORIZONS, ["age_group"], conf),
+    priority = list(dict.fromkeys([float(rules.serious_horizon), *map(float, BY_TYPE_HORIZONS)]))
+    published = publish_rates(
+        _rates(cohort, types, sorted(priority), None, conf),
         min_cell,
-        group="age_group",
+        horizons=priority,
+        containing=general,
     )
-    return Safe(frame, tuple(notes))
+    return Safe(published.frame, published.notes)
+
+
+def _ordered(frame: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    """Rows of the total first, then the age groups in their order."""
+    rank = {g: i for i, g in enumerate(("all", *labels))}
+    order = frame["age_group"].map(rank).fillna(len(rank))
+    return (
+        frame.assign(_rank=order)
+        .sort_values(["_rank", "horizon_years"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
 
 
 def hidden_groups(by_age: pd.DataFrame) -> frozenset[str]:
-    """The age groups whose rates disclosure control hid (so no curve, test or share)."""
-    hidden = by_age.loc[by_age["status"] == disclosure.SUPPRESSED_STATUS, "age_group"]
-    return frozenset(set(hidden.astype(str)) - {"all"})
+    """The age groups disclosure control hid as groups (R1, R2): no curve, test, share or
+    covariate for them."""
+    parts = by_age[by_age["age_group"] != "all"]
+    return frozenset(parts.loc[parts["n"].isna(), "age_group"].astype(str))
 
 
-def age_numbers(profile: AgeProfile, min_cell: int, groups_hidden: bool) -> Safe:
-    """The shares under the age cut, suppressed where they would reveal small counts."""
+def groups_published_at(by_age: pd.DataFrame, labels: Sequence[str], horizon: float) -> bool:
+    """Whether every age group's rate at ``horizon`` is published."""
+    rows = by_age[np.isclose(by_age["horizon_years"], float(horizon))]
+    rows = rows[rows["age_group"].isin(labels)]
+    return len(rows) == len(labels) and bool((rows["status"] == "ok").all())
+
+
+def figure_curves(
+    published: PublishedRates, groups: Sequence[str], max_years: float
+) -> dict[str, pd.DataFrame]:
+    """The points each figure draws, per group: the published points up to ``max_years``."""
+    f = published.frame
+    shown = (f["status"] == "ok") & (f["horizon_years"] > 0) & (f["horizon_years"] <= max_years)
+    curves = {}
+    for g in groups:
+        rows = f[shown & (f["age_group"] == g)].sort_values("horizon_years")
+        if len(rows):
+            curves[g] = pd.DataFrame(
+                {
+                    "years": rows["horizon_years"].to_numpy(float),
+                    "rate": rows["rate"].to_numpy(float),
+                    "ci_lower": rows["ci_lower"].to_numpy(float),
+                    "ci_upper": rows["ci_upper"].to_numpy(float),
+                }
+            )
+    return curves
+
+
+def numbers_at_risk(
+    exact: pd.DataFrame, published: PublishedRates, years: Sequence[float], min_cell: int
+) -> pd.DataFrame:
+    """Persons still followed at whole ``years`` under the cumulative curve (R7), with the
+    reoffenders where the curve is published, so that no one can subtract one from the other."""
+    total = exact[exact["age_group"] == "all"].drop_duplicates("horizon_years")
+    total = total.set_index(total["horizon_years"].astype(float))
+    shown = published.frame[published.frame["age_group"] == "all"]
+    shown = set(shown.loc[shown["status"] == "ok", "horizon_years"].astype(float))
+    n, at_risk, events = float(total["n"].max()), [], []
+    for y in map(float, years):
+        row = total.loc[y] if y in total.index else None
+        at_risk.append(n if y == 0 else float(row["n_at_risk"]) if row is not None else 0.0)
+        events.append(0.0 if y == 0 else float(row["n_events"]) if y in shown else np.nan)
+    frame = pd.DataFrame({"years": list(years), "n_at_risk": at_risk, "n_events": events})
+    return disclosure.suppress_at_risk(frame, min_cell)
+
+
+def age_numbers(
+    profile: AgeProfile,
+    by_age: pd.DataFrame,
+    labels: Sequence[str],
+    rates_published: bool,
+    min_cell: int,
+) -> Safe:
+    """The shares under the age cut (R8): among offenders when both age groups are
+    published, among recidivists when their rates at the profile's horizon are too."""
     p = profile
-    off_hidden = groups_hidden or disclosure.share_is_disclosive(p.n_young, p.n, min_cell)
-    rec_hidden = off_hidden or disclosure.share_is_disclosive(
-        p.n_young_recidivists, p.n_recidivists, min_cell
+    off_hidden = bool(hidden_groups(by_age)) or disclosure.share_is_disclosive(
+        p.n_young, p.n, min_cell
     )
+    rec_hidden = off_hidden or not rates_published
     notes = []
     if off_hidden:
-        notes.append(f"share under {p.cut} among offenders: fewer than {min_cell} persons")
+        notes.append(f"share under {p.cut} among offenders: an age group is not published")
     if rec_hidden:
-        notes.append(f"share under {p.cut} among recidivists: fewer than {min_cell} persons")
-    corrected = None if rec_hidden else _clean(p.share_young_recidivists)
+        notes.append(
+            f"share under {p.cut} among recidivists: the age groups' rates are not published"
+        )
+    high = by_age[np.isclose(by_age["horizon_years"], p.horizon_years)].set_index("age_group")
+    corrected = None if rec_hidden else disclosure.rounded(p.share_young_recidivists, 2)
     numbers = {
         "cut": p.cut,
         "horizon_years": p.horizon_years,
         "share_under_cut_offenders": {
-            "value": None if off_hidden else _clean(p.share_young_offenders),
+            "value": None if off_hidden else disclosure.rounded(p.share_young_offenders, 2),
             "n": int(p.n),
             "n_under_cut": None if off_hidden else int(p.n_young),
             "status": "suppressed" if off_hidden else "ok",
         },
         "share_under_cut_recidivists": {
             "value": corrected,
-            "raw": None if rec_hidden else _clean(p.share_young_recidivists_raw),
-            "n_recidivists": None if rec_hidden else int(p.n_recidivists),
-            "n_under_cut": None if rec_hidden else int(p.n_young_recidivists),
-            "rate_under_cut": None if rec_hidden else _clean(p.rate_young),
-            "rate_cut_and_over": None if rec_hidden else _clean(p.rate_old),
+            "rate_under_cut": None if rec_hidden else _clean(high.at[labels[0], "rate"]),
+            "rate_cut_and_over": None if rec_hidden else _clean(high.at[labels[1], "rate"]),
             "method": "Kaplan-Meier corrected: p F<(t) / (p F<(t) + (1 - p) F>=(t))",
             "status": "suppressed"
             if rec_hidden
@@ -280,83 +369,61 @@ def age_numbers(profile: AgeProfile, min_cell: int, groups_hidden: bool) -> Safe
     return Safe(numbers, tuple(notes))
 
 
-# -- curves and the log-rank test ---------------------------------------------------------
-def km_curves(
-    frame: pd.DataFrame, group_labels: Sequence[str], hidden: frozenset[str], conf: dict
-) -> dict[str, pd.DataFrame]:
-    """Kaplan-Meier tables of everyone (``"all"``) and of each age group not hidden.
-
-    The tables are the estimator's, uncut: :func:`~recidive.report.disclosure.safe_curve`
-    decides what of them may be drawn.
-    """
-    curves = {"all": kaplan_meier(frame["days"], frame["event"], **conf).to_frame()}
-    groups = frame["age_group"].astype(str)
-    for g in group_labels:
-        if g in hidden or not (groups == g).any():
-            continue
-        mask = (groups == g).to_numpy()
-        curves[g] = kaplan_meier(frame["days"][mask], frame["event"][mask], **conf).to_frame()
-    return curves
-
-
-def numbers_at_risk(curve: pd.DataFrame, years: Sequence[float]) -> pd.DataFrame:
-    """Persons still followed at each of ``years`` (whole years under the axis)."""
-    years = list(years)
-    return pd.DataFrame({"years": years, "n_at_risk": at_risk_counts(curve, years)})
-
-
 def logrank_numbers(frame: pd.DataFrame, hidden: frozenset[str]) -> dict:
     """The log-rank test across age groups; ``None`` values when a group is hidden."""
     groups = frame["age_group"].astype(str)
     if hidden or groups.nunique() <= 1:
         return {"statistic": None, "df": None, "p_value": None}
     lr = logrank_test(frame["days"], frame["event"], groups)
-    return _clean({"statistic": lr.statistic, "df": lr.df, "p_value": lr.p_value})
+    return {
+        "statistic": round(float(lr.statistic), 2),
+        "df": int(lr.df),
+        "p_value": round(float(lr.p_value), 3),
+    }
 
 
-# -- attrition, method and the key numbers ------------------------------------------------
+# -- selection, method and the key numbers ----------------------------------------------------
 def attrition_content(cohort, min_cell: int) -> Attrition:
-    """The persons and cases left out per step; the persons read (the total) protected."""
+    """The persons left out per step and the persons read, protected as a partition (R2).
+
+    Only the person steps are published: the case steps count case rows, not persons, and
+    the cohort does not keep whose they are, so R10 cannot be checked for them.
+    """
     attrition = getattr(cohort, "attrition", None)
     cols = ["table", "step", "reason", "n_excluded", "suppressed"]
+    n_analysed = int(len(cohort.persons))
     if attrition is None or len(attrition) == 0:
-        return Attrition(pd.DataFrame(columns=cols), int(len(cohort.persons)))
-    frame = attrition.reset_index(drop=True)
-    parts, notes = [], []
-    n_read = int(len(cohort.persons))
-    for table, rows in frame.groupby("table", sort=False):
-        rows = rows.reset_index(drop=True)
-        total = None
-        if table == "persons":
-            n_read = int(rows["n_before"].iloc[0])
-            # persons read - persons analysed = the exclusions; both are published, so
-            # their difference is a published total of the exclusions
-            total = n_read - int(len(cohort.persons))
-        safe, hide_total, n = disclosure.suppress_counts(
-            rows[["table", "step", "reason", "n_excluded"]], "n_excluded", min_cell, total
-        )
-        notes += [f"attrition {table} {m}" for m in n]
-        if table == "persons" and hide_total:
-            n_read = None
-            notes.append("attrition: persons read hidden so it does not reveal a small step")
-        parts.append(safe)
-    return Attrition(pd.concat(parts, ignore_index=True)[cols], n_read, tuple(notes))
+        return Attrition(pd.DataFrame(columns=cols), n_analysed)
+    rows = attrition[attrition["table"] == "persons"].reset_index(drop=True)
+    if not len(rows):
+        return Attrition(pd.DataFrame(columns=cols), n_analysed)
+    n_read = int(rows["n_before"].iloc[0])
+    # persons read - persons analysed = the exclusions: both are published, so their
+    # difference is a published total of the exclusions
+    safe, hide_total, notes = disclosure.suppress_counts(
+        rows[["table", "step", "reason", "n_excluded"]], "n_excluded", min_cell, n_read - n_analysed
+    )
+    notes = [f"selection persons {n}" for n in notes]
+    if hide_total or not disclosure.count_is_safe(n_read, min_cell):
+        n_read = None
+        notes.append("selection: persons read hidden so that it does not reveal a small step")
+    return Attrition(safe[cols], n_read, tuple(notes))
 
 
 def method_numbers(cohort, n_read: int | None, conf: dict, min_cell: int) -> dict:
-    """The numbers of the method box and the provenance."""
+    """The numbers of the method box and the provenance (the median follow-up by R9)."""
     persons = cohort.persons
     followup = (
-        float(np.median(persons["followup_days"])) / defaults.DAYS_PER_YEAR
-        if "followup_days" in persons and len(persons)
-        else float("nan")
+        persons["followup_days"].to_numpy(float) / defaults.DAYS_PER_YEAR
+        if "followup_days" in persons
+        else np.array([])
     )
     rules = cohort.rules
     return {
         "n_read": n_read,
         "n_analysed": int(len(persons)),
         "cutoff_date": _date(getattr(cohort, "cutoff_date", None)),
-        "median_followup_years": _clean(followup),
+        "median_followup_years": disclosure.coarse_median(followup, min_cell),
         "conf_type": conf["conf_type"],
         "conf_level": conf["conf_level"],
         "min_cell": min_cell,
@@ -398,22 +465,11 @@ def key_numbers(
 
 
 def _cell(row: pd.Series) -> dict:
-    """A rate row as a JSON-ready dict (``None`` for suppressed or not estimable)."""
-    keys = (
-        "horizon_years",
-        "rate",
-        "std_err",
-        "ci_lower",
-        "ci_upper",
-        "n",
-        "n_events",
-        "n_at_risk",
-        "status",
-    )
+    """A published rate row as a JSON-ready dict (``None`` for hidden or not estimable)."""
+    keys = ("horizon_years", "rate", "ci_lower", "ci_upper", "n", "status")
     out = {k: _clean(row[k]) for k in keys if k in row.index}
-    for k in ("n", "n_events", "n_at_risk"):
-        if out.get(k) is not None:
-            out[k] = int(out[k])
+    if out.get("n") is not None:
+        out["n"] = int(out["n"])
     return out
 
 

@@ -1,10 +1,15 @@
 """The Cox model of the section: its covariates, hazard ratios and standardised rates.
 
-Disclosure control shapes the model itself: a characteristic held by fewer than
-``min_cell`` persons (or by all but fewer than ``min_cell``), or without events on
-one side, would let a hazard ratio reveal a small group, so it is left out of the
-design, and the section says which ones were left out. What comes back is plain
-data in a :class:`CoxContent`; nothing here formats text.
+Disclosure control shapes the model itself (rule R8 of :mod:`~recidive.report.disclosure`):
+a characteristic held by fewer than ``min_cell`` persons (or by all but fewer than
+``min_cell``), or with fewer than ``min_cell`` events on either side, would let a
+hazard ratio or its interval (whose width goes with the events on each side) reveal a
+small group, so it is left out of the design, and the section says which ones were
+left out: for the forms of exploitation every form not in the model, present or not,
+so the note does not tell which small forms exist. Standardised rates by age are given
+only where the age groups' own rates are published. Published values are rounded to
+the precision the tables print. What comes back is plain data in a :class:`CoxContent`;
+nothing here formats text.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from recidive import defaults
+from recidive import defaults, schema
 from recidive.estimation.cox import CoxModel
 from recidive.report.qualifiers import QualifierRules
 
@@ -73,6 +78,7 @@ def cox_content(
     min_cell: int,
     hidden_groups: frozenset[str],
     rules: QualifierRules,
+    standardise: bool = True,
 ) -> CoxContent:
     """Fit the section's Cox model of general recidivism on the publishable covariates.
 
@@ -88,6 +94,9 @@ def cox_content(
         then left out.
     rules : QualifierRules
         The age cut and the high horizon.
+    standardise : bool
+        Whether the age groups' rates at the high horizon are published, so that
+        standardised rates by age may be too.
 
     Returns
     -------
@@ -123,17 +132,17 @@ def cox_content(
                 "label_key": key,
                 "label_values": values,
                 "n_level": n_level,
-                "hazard_ratio": float(summary.loc[name, "hazard_ratio"]),
-                "ci_lower": float(summary.loc[name, "ci_lower"]),
-                "ci_upper": float(summary.loc[name, "ci_upper"]),
-                "p_value": float(summary.loc[name, "p_value"]),
+                "hazard_ratio": round(float(summary.loc[name, "hazard_ratio"]), 2),
+                "ci_lower": round(float(summary.loc[name, "ci_lower"]), 2),
+                "ci_upper": round(float(summary.loc[name, "ci_upper"]), 2),
+                "p_value": round(float(summary.loc[name, "p_value"]), 3),
                 "status": "ok",
             }
             for name, key, values, n_level in design.rows
         ]
     )
     standardised = _no_standardised()
-    if "young" in covariates and not hidden_groups:
+    if "young" in covariates and not hidden_groups and standardise:
         standardised = _standardised(model, design.frame, rules)
     return CoxContent(table, design.dropped, standardised, notes)
 
@@ -153,7 +162,7 @@ def _cox_design(frame: pd.DataFrame, min_cell: int, rules: QualifierRules) -> _D
         k = int(mask.sum())
         events = int(frame["event"][mask].sum())
         rest_events = int(frame["event"][~mask].sum())
-        return min_cell <= k <= n - min_cell and events > 0 and rest_events > 0
+        return min_cell <= k <= n - min_cell and min(events, rest_events) >= max(min_cell, 1)
 
     young = frame["age_group"].astype(str) == f"<{rules.age_cut}"
     if usable(young):
@@ -179,8 +188,10 @@ def _cox_design(frame: pd.DataFrame, min_cell: int, rules: QualifierRules) -> _D
             name = f"form_{form}"
             design[name] = mask.astype(float)
             rows.append((name, "cov_form", {"name": form, "ref": reference}, int(mask.sum())))
-        else:
-            dropped.append(str(form))
+    if len(counts) > 1:  # every other form not in the model, so no small form shows itself
+        used = {r[2]["name"] for r in rows if r[1] == "cov_form"}
+        known = list(dict.fromkeys([*schema.EXPLOITATION_FORMS, *counts.index.astype(str)]))
+        dropped += [f for f in known if f != reference and f not in used]
     return _Design(design, tuple(rows), tuple(dropped))
 
 
@@ -197,7 +208,7 @@ def _standardised(model, design: pd.DataFrame, rules: QualifierRules) -> pd.Data
             {
                 "age_group": labels.get(float(r["group"]), str(r["group"])),
                 "horizon_years": float(rules.high_horizon),
-                "rate": 1.0 - value,
+                "rate": round(1.0 - value, 3),
                 "status": "ok" if np.isfinite(value) else "insufficient_follow_up",
             }
         )

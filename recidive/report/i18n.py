@@ -12,8 +12,9 @@ from recidive._arguments import check_lang
 CATALOGUES: dict[str, dict[str, str]] = {
     "nl": {
         "title": "Recidive",
-        "population_domestic": "daders van binnenlandse seksuele uitbuiting",
+        "population_forms": "daders van {forms}",
         "population_all": "daders van mensenhandel",
+        "or": "of",
         "benchmark_label": "alle volwassen daders",
         # headline
         "headline_prefix": "RECIDIVE IS",
@@ -81,8 +82,6 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "h_ci": "95%-BI",
         "h_ci_level": "{level}%-BI",
         "h_n": "N",
-        "h_n_events": "Recidivisten",
-        "h_n_at_risk": "Nog gevolgd",
         "h_covariate": "Kenmerk",
         "h_hr": "Hazard ratio",
         "h_p": "p",
@@ -117,8 +116,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "age_old": "{cut} jaar en ouder",
         # notes
         "note_suppressed": (
-            "× = niet gepubliceerd: gebaseerd op minder dan {m} personen, of zou via een "
-            "totaal een cel onder {m} onthullen (onthullingscontrole)."
+            "× = niet gepubliceerd (onthullingscontrole): berust op minder dan {m} personen, "
+            "of zou samen met een andere gepubliceerde waarde een aantal onder {m} onthullen."
         ),
         "note_insufficient": (
             "— = niet te schatten: de follow-up is te kort voor deze termijn "
@@ -170,8 +169,24 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "m_ci_text": "{level}%, puntsgewijs, {conf_type}-transformatie.",
         "m_disclosure": "Onthullingscontrole",
         "m_disclosure_text": (
-            "Cellen op minder dan {m} personen en aantallen onder {m} zijn onderdrukt (×), "
-            "met secundaire onderdrukking waar een totaal een verborgen cel zou onthullen."
+            "drempel {m} personen. Niet gepubliceerd (×) worden groepen van minder dan {m} "
+            "personen (ook een lege groep) en percentages waarbij minder dan {m} personen nog "
+            "gevolgd worden of waarachter meer dan 0 maar minder dan {m} recidivisten zitten. "
+            "Tussen twee "
+            "gepubliceerde tijdstippen van één curve (in tabel of figuur) liggen 0 of ten "
+            "minste {m} recidivisten, ook voor het totaal min de zichtbare groepen en voor "
+            "algemene recidive min een soort delict (secundaire onderdrukking). De curves stappen op hele maanden, met ten minste {m} "
+            "recidivisten per stap, en stoppen waar minder dan {m} personen nog gevolgd worden; "
+            "op de gepubliceerde termijnen gaan ze door de waarden van de tabellen. De tabellen "
+            "geven geen aantallen recidivisten of nog gevolgden; percentages op 0,1% (tabellen) "
+            "of 1% (tekst), de mediane follow-up op halve jaren. De aantallen nog gevolgd onder "
+            "de figuur verschillen onderling, en van de recidivisten, met 0 of ten minste {m}; "
+            "het Cox-model gebruikt alleen kenmerken met ten minste {m} personen en {m} "
+            "recidivisten aan elke kant. Onder {least} personen wordt geen sectie gemaakt."
+        ),
+        "m_disclosure_off": (
+            "uitgeschakeld (drempel 1 persoon): alleen voor analyse binnen de beveiligde "
+            "omgeving, niet voor publicatie."
         ),
         "m_benchmark": "Vergelijking",
         "m_benchmark_text": "{bench}: {b} binnen {h} jaar ({source}).",
@@ -192,6 +207,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "p_generated": "Gemaakt op",
         "persons": "personen",
         "cases": "zaken",
+        "step_outside_population": "buiten de onderzoekspopulatie",
         "step_died_before_start": "overleden voor de start van de follow-up",
         "step_emigrated_before_start": "geëmigreerd voor de start van de follow-up",
         "step_start_after_end": "start van de follow-up op of na de peildatum",
@@ -202,6 +218,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         ),
         "step_offence_before_start": "delict op of voor de start van de follow-up",
         "step_offence_after_end": "delict na het einde van de follow-up",
+        "step_offence_after_cutoff": "delict gepleegd na de peildatum",
         # the cohort rules, in the method box (recidive.report.rules_sentences)
         "rule_start_release": (
             "De observatie begint bij het einde van de detentie voor de indexzaak, anders bij "
@@ -233,8 +250,9 @@ CATALOGUES: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Recidivism",
-        "population_domestic": "domestic sexual exploitation offenders",
+        "population_forms": "offenders of {forms}",
         "population_all": "human trafficking offenders",
+        "or": "or",
         "benchmark_label": "all adult offenders",
         "headline_prefix": "RECIDIVISM IS",
         "and": "and",
@@ -296,8 +314,6 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "h_ci": "95% CI",
         "h_ci_level": "{level}% CI",
         "h_n": "N",
-        "h_n_events": "Reoffenders",
-        "h_n_at_risk": "At risk",
         "h_covariate": "Characteristic",
         "h_hr": "Hazard ratio",
         "h_p": "p",
@@ -329,8 +345,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "age_young": "younger than {cut}",
         "age_old": "{cut} and older",
         "note_suppressed": (
-            "× = not published: based on fewer than {m} persons, or would reveal a cell under "
-            "{m} through a total (disclosure control)."
+            "× = not published (disclosure control): rests on fewer than {m} persons, or "
+            "would reveal a count under {m} together with another published value."
         ),
         "note_insufficient": (
             "— = not estimable: follow-up is too short for this horizon "
@@ -375,8 +391,24 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "m_ci_text": "{level}%, pointwise, {conf_type} transformation.",
         "m_disclosure": "Disclosure control",
         "m_disclosure_text": (
-            "Cells based on fewer than {m} persons and counts under {m} are suppressed (×), "
-            "with secondary suppression where a total would reveal a hidden cell."
+            "threshold {m} persons. Not published (×): groups of fewer than {m} persons (an "
+            "empty group too) and rates with fewer than {m} persons still followed or resting "
+            "on more than 0 but fewer than {m} reoffenders. Between two published time points "
+            "of one curve (in a "
+            "table or a figure) lie 0 or at least {m} reoffenders, also for the total minus the "
+            "visible groups and for general recidivism minus a type of offence (secondary "
+            "suppression). Curves step at whole months, at least {m} "
+            "reoffenders per step, and stop where fewer than {m} persons are still followed; at "
+            "the published horizons they pass through the tables' values. The tables give no "
+            "counts of reoffenders or persons at risk; rates to 0.1% (tables) or 1% (text), "
+            "the median follow-up to half years. The numbers at risk under the figure differ "
+            "from each other, and from the reoffenders, by 0 or at least {m}; the Cox model "
+            "uses only characteristics with at least {m} persons and {m} reoffenders on each "
+            "side. No section is made below {least} persons."
+        ),
+        "m_disclosure_off": (
+            "switched off (threshold 1 person): for analysis inside the secure environment "
+            "only, not for publication."
         ),
         "m_benchmark": "Benchmark",
         "m_benchmark_text": "{bench}: {b} within {h} years ({source}).",
@@ -396,6 +428,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "p_generated": "Generated on",
         "persons": "persons",
         "cases": "cases",
+        "step_outside_population": "outside the study population",
         "step_died_before_start": "died on or before the start of follow-up",
         "step_emigrated_before_start": "emigrated on or before the start of follow-up",
         "step_start_after_end": "start of follow-up on or after the cut-off",
@@ -406,6 +439,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         ),
         "step_offence_before_start": "offence on or before the start of follow-up",
         "step_offence_after_end": "offence after the end of follow-up",
+        "step_offence_after_cutoff": "offence committed after the data cut-off",
         "rule_start_release": (
             "Follow-up starts at release from the index custody, else at the index disposal."
         ),
@@ -430,6 +464,39 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "Serious: statutory maximum of {serious} years or more; very serious: "
             "{very_serious} years or more."
         ),
+    },
+}
+
+
+#: Readable names of the registry's codes (``recidive.schema``), by language.
+CODE_LABELS: dict[str, dict[str, str]] = {
+    "nl": {
+        "conviction": "veroordeling",
+        "penal_order": "strafbeschikking",
+        "transaction": "transactie",
+        "policy_dismissal": "beleidssepot",
+        "technical_dismissal": "technisch sepot",
+        "acquittal": "vrijspraak",
+        "discharge": "ontslag van alle rechtsvervolging",
+        "binnenlands_seksueel": "binnenlandse seksuele uitbuiting",
+        "grensoverschrijdend_seksueel": "grensoverschrijdende seksuele uitbuiting",
+        "arbeid": "arbeidsuitbuiting",
+        "crimineel": "criminele uitbuiting",
+        "overig": "overige uitbuiting",
+    },
+    "en": {
+        "conviction": "conviction",
+        "penal_order": "penal order",
+        "transaction": "transaction",
+        "policy_dismissal": "policy dismissal",
+        "technical_dismissal": "technical dismissal",
+        "acquittal": "acquittal",
+        "discharge": "discharge",
+        "binnenlands_seksueel": "domestic sexual exploitation",
+        "grensoverschrijdend_seksueel": "cross-border sexual exploitation",
+        "arbeid": "labour exploitation",
+        "crimineel": "criminal exploitation",
+        "overig": "other exploitation",
     },
 }
 
@@ -470,3 +537,14 @@ def criterion_label(criterion: str, lang: str = defaults.LANG) -> str:
     """
     key = f"crit_{criterion}"
     return text(key, lang) if key in CATALOGUES[lang] else criterion.replace("_", " ")
+
+
+def code_label(code: object, lang: str = defaults.LANG) -> str:
+    """The readable name of a registry code in ``lang`` (the code itself if it has none).
+
+    Examples
+    --------
+    >>> code_label("binnenlands_seksueel", "en"), code_label("M", "nl")
+    ('domestic sexual exploitation', 'M')
+    """
+    return CODE_LABELS[check_lang(lang)].get(str(code), str(code))

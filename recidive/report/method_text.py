@@ -8,11 +8,12 @@ the rules themselves.
 
 from __future__ import annotations
 
-from recidive import defaults, schema
+from recidive import defaults
 from recidive._arguments import check_lang
 from recidive.report import formatting as fmt
 from recidive.report.content import Content
-from recidive.report.i18n import text
+from recidive.report.disclosure import minimum_cohort
+from recidive.report.i18n import code_label, text
 from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.rules import CohortRules
 
@@ -50,7 +51,7 @@ def rules_sentences(rules: CohortRules, lang: str = defaults.LANG) -> list[str]:
     lines = [text(f"rule_start_{rules.start}", lang)]
     lines.append(text("rule_crimes" if rules.crimes_only else "rule_all_cases", lang))
     if rules.excluded_disposals:
-        disposals = ", ".join(schema.code_label(d, lang) for d in rules.excluded_disposals)
+        disposals = ", ".join(code_label(d, lang) for d in rules.excluded_disposals)
         lines.append(text("rule_disposals", lang, disposals=disposals))
     censor = [
         text(f"rule_{k}", lang) for k in ("death", "emigration") if getattr(rules, f"censor_at_{k}")
@@ -104,9 +105,17 @@ def method_box(
         ),
         (text("m_benchmark", lang), _benchmark_text(benchmark, lang)),
         (text("m_qualifiers", lang), _qualifiers_text(benchmark, rules, lang)),
-        (text("m_disclosure", lang), text("m_disclosure_text", lang, m=m["min_cell"])),
+        (text("m_disclosure", lang), _disclosure_text(m["min_cell"], lang)),
     ]
     return [(label, body[:1].upper() + body[1:]) for label, body in entries]
+
+
+def _disclosure_text(min_cell: int, lang: str) -> str:
+    """The rules of disclosure control (:mod:`~recidive.report.disclosure`) in short."""
+    if min_cell <= 1:
+        return text("m_disclosure_off", lang)
+    least = fmt.format_count(minimum_cohort(min_cell), lang)
+    return text("m_disclosure_text", lang, m=min_cell, least=least)
 
 
 def _percent(x: float, lang: str) -> str:

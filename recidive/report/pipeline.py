@@ -16,12 +16,22 @@ output and returns new data:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from recidive import defaults
-from recidive._arguments import check_conf, check_lang, check_min_cell, check_share
+from recidive._arguments import (
+    check_conf,
+    check_horizons,
+    check_lang,
+    check_min_cell,
+    check_share,
+    check_texts,
+    shown,
+)
 from recidive._version import __version__
+from recidive.errors import ArgumentError
 from recidive.report.content import GENERAL_HORIZONS, Content, compute_content
 from recidive.report.figures import build_figures
 from recidive.report.i18n import CATALOGUES, text
@@ -39,7 +49,7 @@ def recidivism_section(
     context: Sequence[str] | None = None,
     horizons: Sequence[float] = GENERAL_HORIZONS,
     rules: QualifierRules | None = None,
-    population: str | None = None,
+    population_label: str | None = None,
     conf_type: str = defaults.CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
     progress: Callable[[str], None] | None = None,
@@ -49,8 +59,8 @@ def recidivism_section(
 
     Estimates general recidivism at ``horizons``, the 5-year rates by type of offence,
     rates and curves by age group, the age profile of recidivists and a Cox model;
-    suppresses small cells; generates the headline and the key sentences from the
-    numbers; draws the figures.
+    applies disclosure control to every number (``docs/disclosure.md``); generates the
+    headline and the key sentences from the numbers; draws the figures.
 
     Parameters
     ----------
@@ -62,32 +72,46 @@ def recidivism_section(
         Recidivism of all adult offenders at 2 years (WODC, 26%); a :class:`Benchmark`
         sets its horizon, label and source.
     min_cell : int
-        Disclosure threshold in persons; see :mod:`recidive.report.disclosure`.
+        Disclosure threshold in persons (a whole number >= 1; 1 switches suppression off,
+        for analysis inside the secure environment); see :mod:`recidive.report.disclosure`.
     context : sequence of str, optional
         Paragraphs placed, as given, after the key sentences.
     horizons : sequence of float
         Horizons (years) of the general rates table; every year from 1 to 7 by default.
     rules : QualifierRules, optional
         Thresholds of the qualifiers high, fast, serious and young.
-    population : str, optional
-        How the text names the cohort; by default "daders van binnenlandse seksuele
-        uitbuiting" when every person has that form of exploitation, else "daders van
-        mensenhandel" (English likewise).
+    population_label : str, optional
+        How the text names the cohort, overriding the name made from the cohort rules'
+        population selection (``CohortRules.population``): "daders van binnenlandse
+        seksuele uitbuiting" / "offenders of domestic sexual exploitation" for
+        ``{"exploitation_form": ["binnenlands_seksueel"]}``, "daders van mensenhandel" /
+        "human trafficking offenders" without a selection
+        (:func:`recidive.report.population_name`).
     conf_type, conf_level : str, float
         Kaplan-Meier confidence intervals.
     progress : callable, optional
         Called with a message before each long step (the CLI prints them to stderr).
     generated_at : datetime, optional
-        Date of generation in the provenance; now (UTC) by default.
+        Date of generation in the provenance. By default the time in the environment
+        variable ``SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC, the reproducible-
+        builds convention), so that two runs on the same data give byte-identical files;
+        without it, now (UTC).
 
     Returns
     -------
     Section
 
+    Raises
+    ------
+    recidive.errors.DisclosureError
+        When the cohort has fewer than ``2 * min_cell`` persons (nothing but 0% could be
+        published).
+
     Warns
     -----
     SmallCellWarning
-        When disclosure control suppressed cells; the message says which.
+        When disclosure control suppressed cells (the message says which), or when
+        ``min_cell`` is below 10.
 
     Examples
     --------
@@ -101,6 +125,15 @@ def recidivism_section(
     lang = check_lang(lang)
     min_cell = check_min_cell(min_cell)
     conf_type, conf_level = check_conf(conf_type, conf_level)
+    horizons = tuple(float(h) for h in check_horizons(horizons))
+    context = check_texts(context, "context")
+    if population_label is not None and not isinstance(population_label, str):
+        raise ArgumentError(
+            f"population_label must be a text or None; got {shown(population_label)}"
+        )
+    if not (rules is None or isinstance(rules, QualifierRules)):
+        raise ArgumentError(f"rules must be a QualifierRules or None; got {shown(rules)}")
+    generated = generation_time(generated_at)
     rules = rules or QualifierRules()
     if not isinstance(benchmark, Benchmark):
         benchmark = Benchmark(rate=check_share(benchmark, "benchmark"))
@@ -116,7 +149,7 @@ def recidivism_section(
         progress=say,
     )
     say("writing sentences")
-    words = section_text(content, benchmark, rules, population, lang)
+    words = section_text(content, benchmark, rules, population_label, lang)
     say("drawing figures")
     figures = build_figures(content, benchmark, rules, lang)
     tables = build_tables(content, rules, lang)
@@ -129,9 +162,9 @@ def recidivism_section(
         numbers=content.numbers,
         tables=tables,
         figures=figures,
-        context=tuple(context or ()),
+        context=context,
         method=words.method,
-        provenance=provenance(content, rules, generated_at),
+        provenance=provenance(content, rules, generated),
         notes=words.notes,
         benchmark={
             "rate": benchmark.rate,
@@ -147,9 +180,38 @@ def _silent(message: str) -> None:
     """The progress callback when none is given."""
 
 
-def provenance(content: Content, rules: QualifierRules, generated_at: datetime | None) -> dict:
+def generation_time(generated_at: datetime | None = None) -> datetime:
+    """``generated_at``, else ``SOURCE_DATE_EPOCH`` (UTC), else now (UTC).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "1670284800"
+    >>> generation_time().isoformat()
+    '2022-12-06T00:00:00+00:00'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    if generated_at is not None:
+        if not isinstance(generated_at, datetime):
+            raise ArgumentError(
+                f"generated_at must be a datetime.datetime; got {shown(generated_at)}"
+            )
+        return generated_at
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return datetime.now(UTC)
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ArgumentError(
+            "the environment variable SOURCE_DATE_EPOCH must be a whole number of seconds "
+            f"since 1970-01-01 UTC (e.g. 1670284800); got {shown(epoch)}"
+        ) from None
+
+
+def provenance(content: Content, rules: QualifierRules, generated_at: datetime) -> dict:
     """Where the section comes from: package version, data fingerprint, rules, date."""
-    generated = (generated_at or datetime.now(UTC)).isoformat(timespec="seconds")
+    generated = generated_at.isoformat(timespec="seconds")
     return {
         "package": "recidive",
         "version": __version__,

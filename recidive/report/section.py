@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,12 @@ import pandas as pd
 
 from recidive.errors import ArgumentError
 from recidive.report import formatting as fmt
+from recidive.report.section_files import (
+    FORMATS,
+    check_output_dir,
+    section_stem,
+    write_section_files,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -117,12 +125,27 @@ def _display(row: pd.Series, column: Column, lang: str) -> str:
 
 @dataclass(frozen=True)
 class Figure:
-    """A rendered figure: PNG bytes (embedded in HTML) and SVG text (saved beside)."""
+    """A figure: the numbers it draws and its rendering as PNG and SVG.
+
+    ``data`` holds exactly the published numbers the figure draws (curve points, bars,
+    numbers at risk; written to the section's JSON). ``render(kind)`` draws them and
+    returns PNG or SVG bytes; :attr:`png` and :attr:`svg` call it once, when first used.
+    """
 
     name: str
     caption: str
-    png: bytes = field(repr=False)
-    svg: str = field(repr=False)
+    data: dict = field(default_factory=dict, repr=False)
+    render: Callable[[str], bytes] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def png(self) -> bytes:
+        """The figure as PNG (embedded in HTML, saved beside the Markdown)."""
+        return self.render("png") if self.render else b""
+
+    @cached_property
+    def svg(self) -> str:
+        """The figure as SVG text (saved only on request, see :meth:`Section.save`)."""
+        return self.render("svg").decode("utf-8") if self.render else ""
 
     def data_uri(self) -> str:
         """The PNG as a ``data:`` URI."""
@@ -136,11 +159,12 @@ class Figure:
         return f"figures/{self.name}.{lang}.{kind}"
 
     def to_dict(self, lang: str) -> dict:
-        """Name, caption and the file names ``save`` writes."""
+        """Name, caption, the PNG file ``save`` writes and the numbers drawn."""
         return {
             "name": self.name,
             "caption": self.caption,
-            "files": [self.path(lang, "png"), self.path(lang, "svg")],
+            "files": [self.path(lang, "png")],
+            "data": self.data,
         }
 
 
@@ -309,24 +333,36 @@ class Section:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def save(self, directory, formats=("html", "md", "json")) -> list[Path]:
-        """Write the section and its figures (PNG and SVG) to ``directory``.
+    def save(self, directory, formats=FORMATS, figure_formats=("png",)) -> list[Path]:
+        """Write the section and its figures to ``directory``, all at once.
 
         Files: ``recidive.<fmt>`` (Dutch) or ``recidivism.<fmt>`` (English) and
-        ``figures/<name>.<lang>.png`` / ``.svg`` (the Markdown refers to the PNGs), so a
-        Dutch and an English section can be saved to the same directory.
+        ``figures/<name>.<lang>.png`` (the Markdown refers to the PNGs), so a Dutch and
+        an English section can be saved to the same directory. SVG figures are written
+        only when ``figure_formats`` asks for them: they draw the same published points
+        as the PNGs, but output checkers (ACRO among them) block SVG by default because
+        vectors can carry exact values (see ``docs/disclosure.md``). The files are
+        written to a temporary directory and moved into place, so an error or Ctrl-C
+        leaves no partial section; files of an earlier save of the same language that
+        this one does not write are removed (see :mod:`recidive.report.section_files`).
 
         Parameters
         ----------
         directory : str or Path
             Created if missing.
         formats : sequence of {"html", "md", "json"}
+        figure_formats : sequence of {"png", "svg"}
 
         Returns
         -------
         list of Path
             Every file written: the section files in the order of ``formats``, then the
             figure files.
+
+        Raises
+        ------
+        recidive.errors.ArgumentError
+            For an unknown format, or a directory that cannot be written.
 
         Examples
         --------
@@ -336,25 +372,28 @@ class Section:
         >>> section.save("out/", formats=("html", "json"))  # doctest: +SKIP
         [PosixPath('out/recidive.html'), PosixPath('out/recidive.json'), ...]
         """
-        formats = tuple(formats)
-        unknown = set(formats) - {"html", "md", "json"}
+        if isinstance(formats, str):
+            formats = (formats,)
+        if isinstance(figure_formats, str):
+            figure_formats = (figure_formats,)
+        formats, figure_formats = tuple(formats), tuple(figure_formats)
+        unknown = sorted(set(formats) - set(FORMATS))
+        if unknown or not formats:
+            raise ArgumentError(
+                f"formats must be among {', '.join(FORMATS)}; got {unknown or list(formats)}"
+            )
+        unknown = sorted(set(figure_formats) - {"png", "svg"})
         if unknown:
-            raise ArgumentError(f"formats must be among html, md, json; got {sorted(unknown)}")
-        out = Path(directory)
-        (out / "figures").mkdir(parents=True, exist_ok=True)
-        stem = "recidive" if self.lang == "nl" else "recidivism"
+            raise ArgumentError(f"figure_formats must be among png, svg; got {unknown}")
+        check_output_dir(directory)
+        stem = section_stem(self.lang)
         renders = {"html": self.to_html, "md": self.to_markdown, "json": self.to_json}
-        written: list[Path] = []
-        for kind in formats:
-            path = out / f"{stem}.{kind}"
-            path.write_text(renders[kind](), encoding="utf-8")
-            written.append(path)
+        files = {f"{stem}.{kind}": renders[kind]().encode("utf-8") for kind in formats}
         for f in self.figures:
-            png, svg = out / f.path(self.lang, "png"), out / f.path(self.lang, "svg")
-            png.write_bytes(f.png)
-            svg.write_text(f.svg, encoding="utf-8")
-            written += [png, svg]
-        return written
+            for kind in figure_formats:
+                data = f.png if kind == "png" else f.svg.encode("utf-8")
+                files[f.path(self.lang, kind)] = data
+        return write_section_files(directory, files, self.lang)
 
 
 def _environment(html: bool):

@@ -4,17 +4,18 @@ Each builder takes the :class:`~recidive.report.content.Content` (numbers after
 disclosure control), the qualifier rules, the language and the table's number, and
 returns a :class:`~recidive.report.section.Table` (or ``None`` when the table has
 no rows). The numbers stay numbers; headers, labels, titles and notes are words
-from the catalogue. :func:`build_tables` numbers the tables that are shown.
+from the catalogue. :func:`build_tables` numbers the tables that are shown. The rate
+tables show group sizes, rates and intervals, never counts of reoffenders or of
+persons at risk (fewer published counts, fewer routes to a small one).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from recidive import schema
 from recidive.report.content import Content
 from recidive.report.formatting import horizon_key, level_percent
-from recidive.report.i18n import CATALOGUES, criterion_label, text
+from recidive.report.i18n import CATALOGUES, code_label, criterion_label, text
 from recidive.report.qualifiers import QualifierRules
 from recidive.report.section import Column, Table
 
@@ -140,7 +141,7 @@ def standardised_table(
 def attrition_table(
     content: Content, rules: QualifierRules, lang: str, number: int
 ) -> Table | None:
-    """Persons and cases left out of the cohort, per step (the reading step not shown)."""
+    """Persons left out of the cohort, per step (the reading step not shown)."""
     frame = content.attrition.copy()
     frame = frame[frame["step"].astype(str) != "read"].reset_index(drop=True)
     if not len(frame):
@@ -183,12 +184,7 @@ def _years(h: float, lang: str) -> str:
 
 def _rate_columns(content: Content, lang: str) -> tuple[Column, ...]:
     ci = text("h_ci_level", lang, level=level_percent(content.method["conf_level"]))
-    return (
-        Column("rate", text("h_rate", lang), "percent"),
-        Column("ci", ci, "ci"),
-        Column("n_events", text("h_n_events", lang), "count"),
-        Column("n_at_risk", text("h_n_at_risk", lang), "count"),
-    )
+    return (Column("rate", text("h_rate", lang), "percent"), Column("ci", ci, "ci"))
 
 
 def _status_notes(frame: pd.DataFrame, content: Content, lang: str) -> tuple[str, ...]:
@@ -204,4 +200,4 @@ def _status_notes(frame: pd.DataFrame, content: Content, lang: str) -> tuple[str
 
 def _code_labels(values: dict | None, lang: str) -> dict[str, str]:
     """Code values (exploitation forms, ...) as readable names in ``lang``."""
-    return {key: schema.code_label(value, lang) for key, value in (values or {}).items()}
+    return {key: code_label(value, lang) for key, value in (values or {}).items()}

@@ -9,17 +9,16 @@ hides nothing: what disclosure control removed is already missing from its input
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from recidive import defaults
 from recidive.report.content import Content
 from recidive.report.formatting import level_percent
-from recidive.report.i18n import text
+from recidive.report.i18n import code_label, text
 from recidive.report.method_text import method_box
 from recidive.report.qualifiers import Benchmark, Qualifier, QualifierRules, evaluate_qualifiers
 from recidive.report.sentences import headline, key_sentences
-
-#: The exploitation form whose offenders the monitor's section is about by default.
-_DOMESTIC = frozenset({"binnenlands_seksueel"})
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def section_text(
     content: Content,
     benchmark: Benchmark,
     rules: QualifierRules,
-    population: str | None,
+    population_label: str | None,
     lang: str,
 ) -> SectionText:
     """Write the section's text from its content.
@@ -49,16 +48,18 @@ def section_text(
         The numbers after disclosure control.
     benchmark : Benchmark
     rules : QualifierRules
-    population : str or None
-        How the text names the cohort; ``None`` names it from its exploitation forms.
+    population_label : str or None
+        How the text names the cohort; ``None`` names it from the cohort rules' population
+        selection (:func:`population_name`).
     lang : {"nl", "en"}
 
     Returns
     -------
     SectionText
     """
+    population = population_label
     if population is None:
-        population = population_name(content, lang)
+        population = population_name(content.method["rules"].get("population"), lang)
     qualifiers = evaluate_qualifiers(content.numbers, benchmark, rules)
     sentences = key_sentences(qualifiers, content.numbers, benchmark, rules, population, lang)
     return SectionText(
@@ -71,12 +72,39 @@ def section_text(
     )
 
 
-def population_name(content: Content, lang: str) -> str:
-    """The offenders of domestic sexual exploitation when they are the whole cohort,
-    else the offenders of human trafficking."""
-    forms = set(content.method["exploitation_forms"])
-    key = "population_domestic" if forms == _DOMESTIC else "population_all"
-    return text(key, lang)
+def population_name(population: Mapping[str, Sequence] | None, lang: str = defaults.LANG) -> str:
+    """How the text names a study population, from ``CohortRules.population``.
+
+    A selection of exploitation forms names them; without a selection the population is
+    all offenders of human trafficking; a selection on other columns is added in brackets.
+
+    Examples
+    --------
+    >>> population_name({"exploitation_form": ["binnenlands_seksueel"]}, "nl")
+    'daders van binnenlandse seksuele uitbuiting'
+    >>> population_name({"exploitation_form": ["binnenlands_seksueel"]}, "en")
+    'offenders of domestic sexual exploitation'
+    >>> population_name(None, "nl"), population_name(None, "en")
+    ('daders van mensenhandel', 'human trafficking offenders')
+    >>> population_name({"exploitation_form": ["arbeid", "crimineel"], "sex": ["F"]}, "en")
+    'offenders of labour exploitation or criminal exploitation (sex: F)'
+    """
+    selection = dict(population or {})
+    forms = selection.pop("exploitation_form", None)
+    if forms:
+        labels = [code_label(form, lang) for form in forms]
+        *first, last = labels
+        joined = f"{', '.join(first)} {text('or', lang)} {last}" if first else last
+        name = text("population_forms", lang, forms=joined)
+    else:
+        name = text("population_all", lang)
+    if selection:
+        details = "; ".join(
+            f"{column}: {', '.join(code_label(v, lang) for v in values)}"
+            for column, values in selection.items()
+        )
+        name = f"{name} ({details})"
+    return name
 
 
 def section_notes(content: Content, lang: str) -> tuple[str, ...]:

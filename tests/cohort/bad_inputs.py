@@ -69,7 +69,31 @@ PERSONS_NEED = (
     "person_id, sex, birth_date, index_offence_date, index_disposal_date, "
     "exploitation_form, prior_cases"
 )
-DATES = "write dates as YYYY-MM-DD (years 1678-2261)"
+NOT_DATES = "has values that are not dates written YYYY-MM-DD"
+PARTIAL = "has partial dates (a year, or a year and month, without the day)"
+OUT_OF_RANGE = "has dates outside the years 1900-2100"
+RANGE_FIX = "correct the dates (a typing error, or a placeholder for an unknown date?)"
+LONG_ID = "x" * 1_000_000  # a 1 MB id: a message shows 39 characters and an ellipsis
+
+
+def _parquet(table: str, **columns) -> Callable[[dict, Path], dict]:
+    """The table as a Parquet file with ``columns`` replaced (lists, structs, booleans)."""
+
+    def make(tables: dict, tmp: Path) -> dict:
+        path = tmp / f"{table}.parquet"
+        tables[table].assign(**columns).to_parquet(path, index=False)
+        return {**tables, table: path}
+
+    return make
+
+
+def _duplicate_header(tables: dict, tmp: Path) -> dict:
+    # pandas would read the second death_date as death_date.1 and ignore it
+    frame = tables["persons"].assign(extra=["2019-01-01", None, None])
+    path = tmp / "persons.csv"
+    frame.rename(columns={"extra": "death_date"}).to_csv(path, index=False)
+    return {**tables, "persons": path}
+
 
 BAD = [
     Bad(
@@ -119,7 +143,7 @@ BAD = [
     Bad(
         "semicolon separated",
         _semicolons,
-        "persons has one column named 'person_id;sex;birth_date;index_offence_d…': the file "
+        "persons has one column named 'person_id;sex;birth_date;index_offence_…': the file "
         "looks separated by ';'; use comma-separated values (or read the file with "
         "pandas.read_csv(path, sep=';') and pass the DataFrame)",
     ),
@@ -165,12 +189,124 @@ BAD = [
     Bad(
         "unparseable date",
         _set("persons", "birth_date", 1, "01-02-1980"),
-        f"persons.birth_date has unparseable dates in 1 row (person_id 2); {DATES}",
+        f"persons.birth_date {NOT_DATES} ('01-02-1980') in 1 row (person_id 2); "
+        "write dates as YYYY-MM-DD",
     ),
     Bad(
         "unparseable case date",
         _set("cases", "offence_date", 0, "2016-02-30"),
-        f"cases.offence_date has unparseable dates in 1 row (person_id 1); {DATES}",
+        f"cases.offence_date {NOT_DATES} ('2016-02-30') in 1 row (person_id 1); "
+        "write dates as YYYY-MM-DD",
+    ),
+    Bad(
+        "month-first or day-first date",
+        _set("cases", "disposal_date", 2, "06/05/2017"),
+        f"cases.disposal_date {NOT_DATES} ('06/05/2017') in 1 row (person_id 2); "
+        "write dates as YYYY-MM-DD",
+    ),
+    Bad(
+        "year only",
+        _set("persons", "birth_date", 0, "1981"),
+        f"persons.birth_date {PARTIAL} ('1981') in 1 row (person_id 1); write full dates as "
+        "YYYY-MM-DD",
+    ),
+    Bad(
+        "year and month only",
+        _set("cases", "offence_date", 1, "2017-05"),
+        f"cases.offence_date {PARTIAL} ('2017-05') in 1 row (person_id 2); write full dates as "
+        "YYYY-MM-DD",
+    ),
+    Bad(
+        "year 2999",
+        _set("cases", "disposal_date", 0, "2999-01-01"),
+        f"cases.disposal_date {OUT_OF_RANGE} ('2999-01-01') in 1 row (person_id 1); {RANGE_FIX}",
+    ),
+    Bad(
+        "year 1500",
+        _set("persons", "birth_date", 2, "1500-03-01"),
+        f"persons.birth_date {OUT_OF_RANGE} ('1500-03-01') in 1 row (person_id 3); {RANGE_FIX}",
+    ),
+    Bad(
+        "birth year 1800",
+        _set("persons", "birth_date", 1, "1800-05-05"),
+        f"persons.birth_date {OUT_OF_RANGE} ('1800-05-05') in 1 row (person_id 2); {RANGE_FIX}",
+    ),
+    Bad(
+        "age over 100 at the index offence",
+        _set("persons", "birth_date", 1, "1912-01-01"),
+        "persons.birth_date is more than 100 years before persons.index_offence_date in 1 row "
+        "(person_id 2); correct the birth dates (an age over 100 at the index offence is not "
+        "plausible)",
+    ),
+    Bad(
+        "dates as numbers",
+        lambda t, tmp: {**t, "persons": t["persons"].assign(birth_date=19800101)},
+        f"persons.birth_date {NOT_DATES} ('19800101') in 3 rows (person_id 1, 2, 3); "
+        "write dates as YYYY-MM-DD",
+    ),
+    Bad(
+        "datetime column out of range",
+        _parquet("cases", offence_date=pd.to_datetime(["2016-01-01", "2150-05-05", "2017-05-05"])),
+        f"cases.offence_date {OUT_OF_RANGE} ('2150-05-05",
+    ),
+    Bad(
+        "duplicate CSV header",
+        _duplicate_header,
+        "persons.death_date appears more than once in the header of '{tmp}/persons.csv'; "
+        "keep one column per name",
+    ),
+    Bad(
+        "duplicate DataFrame columns",
+        lambda t, tmp: {**t, "cases": pd.concat([t["cases"], t["cases"][["is_crime"]]], axis=1)},
+        "cases.is_crime appears more than once as a column; keep one column per name",
+        cli=False,
+    ),
+    Bad(
+        "Parquet column of lists",
+        _parquet("persons", prior_cases=[[1, 2], [3], []]),
+        "persons.prior_cases holds lists or records, not single values in 3 rows (row 1, 2, 3); "
+        "give one value per cell (flatten or drop the column)",
+    ),
+    Bad(
+        "Parquet column of records",
+        _parquet("cases", offence_category=[{"code": "property"}] * 3),
+        "cases.offence_category holds lists or records, not single values in 3 rows "
+        "(row 1, 2, 3); give one value per cell (flatten or drop the column)",
+    ),
+    Bad(
+        "extra column of lists",
+        _parquet("persons", aliases=[["a"], ["b", "c"], None]),
+        "persons.aliases holds lists or records, not single values in 2 rows (row 1, 2); give "
+        "one value per cell (flatten or drop the column)",
+    ),
+    Bad(
+        "Parquet boolean count",
+        _parquet("persons", prior_cases=[True, False, True]),
+        "persons.prior_cases is true/false, not a number in 3 rows (person_id 1, 2, 3); write "
+        "the number (a flag is not a count)",
+    ),
+    Bad(
+        "boolean among counts",
+        _set("persons", "prior_cases", 1, True),
+        "persons.prior_cases is true/false, not a number in 1 row (person_id 2); write the "
+        "number (a flag is not a count)",
+        cli=False,
+    ),
+    Bad(
+        "boolean penalty",
+        _parquet("cases", max_penalty_years=[True, True, False]),
+        "cases.max_penalty_years is true/false, not a number in 3 rows (person_id 1, 2, 2); "
+        "write the number (a flag is not a count)",
+    ),
+    Bad(
+        "a 1 MB id",
+        _set("cases", "person_id", 1, LONG_ID),
+        f"cases.person_id is not in persons in 1 row (person_id {'x' * 39}…); add those persons",
+    ),
+    Bad(
+        "a 1 MB code",
+        _set("persons", "sex", 0, "y" * 1_000_000),
+        f"persons.sex has unknown codes ('{'y' * 39}…') in 1 row (person_id 1); use one of M, F",
     ),
     Bad(
         "empty required date",

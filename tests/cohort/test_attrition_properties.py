@@ -2,18 +2,25 @@
 
 Every person and every case row that comes in is analysed or excluded with a reason;
 event days never exceed the follow-up; a general event happens exactly when some
-category event happens.
+category event happens; no counted case lies after the cut-off; the registry warns
+about its cut-off exactly when it lies more than a year after the latest date; and
+``build_cohort`` refuses exactly the registries that leave nobody to follow.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recidive import schema
-from recidive.cohort import build_cohort
+from recidive.cohort import apply_rules, build_cohort
+from recidive.cutoff import LATE_MARGIN_DAYS, LATE_MIN_PERSONS
+from recidive.errors import ArgumentError, CutoffWarning
 from recidive.registry import Registry
 from recidive.rules import CohortRules
 
@@ -72,7 +79,11 @@ def registries(draw):
             detentions.append({"person_id": pid, "start": _date(start), "end": _date(day)})
     frame = pd.DataFrame(detentions, columns=["person_id", "start", "end"])
     cutoff = _date(draw(st.integers(1000, 4500)))
-    return Registry(pd.DataFrame(persons), pd.DataFrame(cases), frame, cutoff_date=cutoff)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CutoffWarning)
+        registry = Registry(pd.DataFrame(persons), pd.DataFrame(cases), frame, cutoff_date=cutoff)
+    warned = any(issubclass(w.category, CutoffWarning) for w in caught)
+    return registry, warned
 
 
 rules_strategy = st.builds(
@@ -92,13 +103,20 @@ SETTINGS = settings(
 
 @SETTINGS
 @given(registries(), rules_strategy)
-def test_cohort_invariants(registry, rules):
-    # one cohort per example, four properties checked on it (keeps the suite fast)
-    cohort = build_cohort(registry, rules)
+def test_cohort_invariants(drawn, rules):
+    # one cohort per example, the properties checked on it (keeps the suite fast)
+    registry, warned = drawn
+    late = (registry.cutoff_date - registry.latest_date).days > LATE_MARGIN_DAYS
+    assert warned == (late and len(registry.persons) >= LATE_MIN_PERSONS)
+    cohort = apply_rules(registry, rules)
     every_person_and_case_row_is_accounted_for(registry, cohort)
     days_stay_within_follow_up(cohort.persons, rules)
     general_event_iff_a_category_event(cohort.persons)
     counted_cases_lie_inside_follow_up(cohort, rules)
+    nothing_after_the_cut_off(registry, cohort)
+    if len(cohort.persons) == 0:
+        with pytest.raises(ArgumentError, match="no person has follow-up"):
+            build_cohort(registry, rules)
 
 
 def every_person_and_case_row_is_accounted_for(registry, cohort):
@@ -135,6 +153,14 @@ def general_event_iff_a_category_event(p):
     assert (p["general_days"].to_numpy() == first).all()
     assert (p["general_event"] >= p["serious_event"]).all()
     assert (p["serious_event"] >= p["very_serious_event"]).all()
+
+
+def nothing_after_the_cut_off(registry, cohort):
+    after = int((registry.cases["offence_date"] > cohort.cutoff_date).sum())
+    att = cohort.attrition.set_index(["table", "step"])
+    assert att.loc[("cases", "offence_after_cutoff"), "n_excluded"] == after
+    assert (cohort.cases["offence_date"] <= cohort.cutoff_date).all()
+    assert (cohort.persons["end_date"] <= cohort.cutoff_date).all()
 
 
 def counted_cases_lie_inside_follow_up(cohort, rules):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bad_inputs import BAD
+from registry_builders import CUTOFF
 
 from recidive.cli import SUBCOMMANDS, main
 
@@ -16,7 +17,7 @@ CLI_BAD = [b for b in BAD if b.cli]
 
 
 def _args(inputs: dict, tmp: Path) -> list[str]:
-    args = ["validate"]
+    args = ["validate", "--cutoff", CUTOFF]
     for table in ("persons", "cases", "detentions"):
         source = inputs.get(table)
         if isinstance(source, pd.DataFrame):
@@ -29,12 +30,12 @@ def _args(inputs: dict, tmp: Path) -> list[str]:
 
 
 def test_validate_prints_summary_and_attrition(good_tables, tmp_path, capsys):
-    code = main(_args(good_tables, tmp_path) + ["--cutoff", "2020-12-31"])
+    code = main(_args(good_tables, tmp_path))
     out, err = capsys.readouterr()
     assert code == 0 and err == ""
     assert "registry OK" in out
     assert "persons analysed 3 of 3" in out
-    assert "cut-off     2020-12-31 (given)" in out
+    assert f"cut-off     {CUTOFF} (given)" in out
     assert "attrition:" in out and "offence_before_start" in out
 
 
@@ -66,9 +67,12 @@ def test_usage_errors_are_one_line(argv, capsys):
 
 
 def test_bad_cutoff_is_one_line(good_tables, tmp_path, capsys):
-    assert main(_args(good_tables, tmp_path) + ["--cutoff", "gisteren"]) == 2
+    args = _args(good_tables, tmp_path)
+    args[args.index("--cutoff") + 1] = "gisteren"
+    assert main(args) == 2
     assert capsys.readouterr().err == (
-        "recidive: error: cutoff_date must be a date such as '2022-12-31', not 'gisteren'\n"
+        "recidive: error: --cutoff must be a date written YYYY-MM-DD such as '2022-06-30'; "
+        "got 'gisteren'\n"
     )
 
 
@@ -94,6 +98,8 @@ def test_python_m_recidive_shows_no_traceback(tmp_path):
             str(garbage),
             "--cases",
             str(garbage),
+            "--cutoff",
+            CUTOFF,
         ],
         capture_output=True,
         text=True,

@@ -21,8 +21,7 @@ FULL = 2191
 
 def one(cases, rules=None, person=None, detentions=None, cutoff="2020-12-31"):
     """The cohort row of a single person 1 with the given case rows."""
-    # an empty cases table is an error; a misdemeanour before the index offence never counts
-    cases = cases or [{"offence_date": "2013-01-01", "is_crime": False}]
+    # no case rows: a cases table with a header and no rows (nobody reoffended)
     reg = make_registry([person or {}], cases, detentions, cutoff=cutoff)
     cohort = build_cohort(reg, rules)
     assert len(cohort.persons) == 1
@@ -56,7 +55,7 @@ def test_a_counted_case():
         ({"offence_date": "2015-02-10", "disposal": "discharge"}, "disposal_not_counting"),
         ({"offence_date": "2015-01-01"}, "offence_before_start"),  # on the start day
         ({"offence_date": "2013-06-01"}, "offence_before_start"),  # before the index offence
-        ({"offence_date": "2021-01-05", "disposal_date": "2021-02-01"}, "offence_after_end"),
+        ({"offence_date": "2021-01-05", "disposal_date": "2021-02-01"}, "offence_after_cutoff"),
     ],
     ids=[
         "misdemeanour",
@@ -137,12 +136,9 @@ def test_cut_off_after_the_registrys_is_refused():
         one([], CohortRules(cutoff_date="2021-06-30"))
 
 
-def test_cut_off_defaults_to_the_latest_date_in_the_registry():
-    # no cut-off anywhere: the latest date is the disposal 2016-03-02 of the case
-    row, cohort = one([{"offence_date": "2016-02-01"}], cutoff=None)
-    assert cohort.cutoff_date == pd.Timestamp("2016-03-02")
-    # 2015-01-01 -> 2016-03-02 = 365 + 31 + 29 + 1 = 426 days; offence at 396 days
-    assert (row.followup_days, row.general_days) == (426, 396)
+def test_no_cut_off_is_refused_not_guessed():
+    with pytest.raises(ArgumentError, match="the data cut-off is missing"):
+        one([{"offence_date": "2016-02-01"}], cutoff=None)
 
 
 def test_registration_lag():

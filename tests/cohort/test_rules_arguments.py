@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -58,7 +59,19 @@ def test_rules_are_frozen_and_hashable():
         ),
         ({"age_labels": ("a", "a", "b", "c", "d")}, "age_labels must be distinct strings"),
         ({"monitor_age_cut": -3}, "monitor_age_cut must be an age in years"),
-        ({"cutoff_date": "31-31-2022"}, "cutoff_date must be a date such as '2022-12-31'"),
+        ({"cutoff_date": "31-31-2022"}, "cutoff_date must be a date written YYYY-MM-DD"),
+        (
+            {"cutoff_date": 2022},
+            "cutoff_date must be a date written YYYY-MM-DD such as '2022-06-30'; got 2022",
+        ),
+        (
+            {"registration_lag_days": np.int64(-4)},
+            "registration_lag_days must be a whole number of days >= 0, not -4",
+        ),
+        (
+            {"monitor_age_cut": np.float64(130.0)},
+            "monitor_age_cut must be an age in years, not 130.0",
+        ),
     ],
 )
 def test_bad_arguments(kwargs, message):

@@ -2,44 +2,47 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import dataclasses
+
 import pytest
 
 import recidive as rc
 
 CATEGORIES = ("property", "violence", "drugs", "human_trafficking")
 
+#: The seed's population, the one the reference registry is calibrated for.
+DOMESTIC = rc.CohortRules(population=rc.datasets.REFERENCE_POPULATION)
 
-def estimated_figures(registry: rc.Registry, rules: rc.CohortRules | None = None) -> dict:
-    """``build_cohort`` then ``survival_rates``: every published figure, keyed as the targets.
 
-    ``share_recidivists_under_23`` is the corrected share
+def estimated_figures(registry: rc.Registry, rules: rc.CohortRules = DOMESTIC) -> dict:
+    """``build_cohort``, ``recidivism_rates`` and ``age_profile``: every published figure.
+
+    By default for the seed's population (offenders of domestic sexual exploitation); keyed
+    as the targets. ``share_recidivists_under_23`` is ``age_profile``'s corrected share
     ``p F<23(7) / (p F<23(7) + (1 - p) F23+(7))`` with ``F`` = 1 - Kaplan-Meier by age group;
     ``raw_share_recidivists_under_23`` the share under 23 among all observed recidivists.
     """
-    persons = rc.build_cohort(registry, rules or rc.CohortRules()).persons
+    return cohort_figures(rc.build_cohort(registry, rules))
 
-    def rates(criterion: str, by: list[str] | None = None) -> pd.DataFrame:
-        return rc.survival_rates(
-            persons, duration=f"{criterion}_days", event=f"{criterion}_event", by=by
-        ).to_frame()
 
-    out = {}
-    general = rates("general").set_index("horizon_years")["rate"]
-    for h in (2, 5, 7):
-        out[f"general_{h}y"] = float(general[float(h)])
-    for cat in CATEGORIES:
-        out[f"{cat}_5y"] = float(rates(cat).set_index("horizon_years")["rate"][5.0])
-    young = (persons["age_group"] == "<23").to_numpy()
-    p = float(young.mean())
-    by_age = rates("general", by=["age_group"])
-    f7 = by_age[by_age["horizon_years"] == 7.0].set_index("age_group")["rate"]
-    out["share_under_23"] = p
-    out["share_recidivists_under_23"] = float(p * f7["<23"] / (p * f7["<23"] + (1 - p) * f7["23+"]))
-    out["raw_share_recidivists_under_23"] = float(
-        young[persons["general_event"].to_numpy() == 1].mean()
-    )
+def cohort_figures(cohort: rc.Cohort) -> dict:
+    """Every published figure of a cohort (see :func:`estimated_figures`)."""
+    criteria = ["general", *CATEGORIES]
+    rates = rc.recidivism_rates(cohort, criteria, horizons=(2, 5, 7)).to_frame()
+    rate = rates.set_index(["criterion", "horizon_years"])["rate"]
+    out = {f"general_{h}y": float(rate["general", float(h)]) for h in (2, 5, 7)}
+    out.update({f"{cat}_5y": float(rate[cat, 5.0]) for cat in CATEGORIES})
+    profile = rc.age_profile(cohort, horizon_years=7)
+    out["share_under_23"] = profile.share_young_offenders
+    out["share_recidivists_under_23"] = profile.share_young_recidivists
+    out["raw_share_recidivists_under_23"] = profile.share_young_recidivists_raw
     return out
+
+
+def form_figures(cohort: rc.Cohort, form: str) -> dict:
+    """Every published figure of the persons of one exploitation form of a cohort."""
+    persons = cohort.persons[cohort.persons["exploitation_form"] == form]
+    return cohort_figures(dataclasses.replace(cohort, persons=persons.reset_index(drop=True)))
 
 
 @pytest.fixture(scope="session")
@@ -56,5 +59,17 @@ def default_registry() -> rc.Registry:
 
 @pytest.fixture(scope="session")
 def default_figures(default_registry) -> dict:
-    """The published figures estimated from the default reference registry."""
+    """The published figures estimated from the default reference registry's population."""
     return estimated_figures(default_registry)
+
+
+@pytest.fixture(scope="session")
+def population_registry() -> rc.Registry:
+    """One registry of population size (400,000 persons, 280,000 of domestic exploitation)."""
+    return rc.datasets.reference_registry(n_persons=400_000, seed=2022)
+
+
+@pytest.fixture(scope="session")
+def population_cohort(population_registry) -> rc.Cohort:
+    """The cohort of every person of the population-size registry."""
+    return rc.build_cohort(population_registry)

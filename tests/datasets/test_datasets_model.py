@@ -103,7 +103,39 @@ def test_younger_offenders_and_those_with_more_priors_reoffend_more(tables):
     adult = age.between(25, 35)
     many_priors = persons["prior_cases"] >= 5
     assert n[adult & many_priors].mean() > 1.2 * n[adult & ~many_priors].mean()
-    assert (age < 23).mean() == pytest.approx(0.333, abs=0.01)
+    domestic = persons["exploitation_form"] == "binnenlands_seksueel"
+    assert (age[domestic] < 23).mean() == pytest.approx(0.333, abs=0.01)
+
+
+def _exit_years(persons: pd.DataFrame) -> pd.Series:
+    start = persons["index_release_date"].fillna(persons["index_disposal_date"])
+    return start.dt.year
+
+
+def test_later_exit_cohorts_are_younger_with_more_prior_cases(tables):
+    persons = tables["persons"]
+    age = (persons["index_offence_date"] - persons["birth_date"]).dt.days / 365.25
+    year = _exit_years(persons)
+    early, late = year.between(2008, 2010), year.between(2017, 2019)
+    assert age[early].mean() - age[late].mean() > 2.0
+    assert persons["prior_cases"][late].mean() > 1.15 * persons["prior_cases"][early].mean()
+    # the mix of exploitation forms stays the same
+    share = persons["exploitation_form"].eq("binnenlands_seksueel")
+    assert share[early].mean() == pytest.approx(share[late].mean(), abs=0.03)
+
+
+def test_exploitation_forms_differ_in_age_and_reoffending(tables):
+    persons = tables["persons"]
+    age = (persons["index_offence_date"] - persons["birth_date"]).dt.days / 365.25
+    n_cases = tables["cases"].groupby("person_id")["case_id"].nunique()
+    n = persons["person_id"].map(n_cases).fillna(0)
+    form = persons["exploitation_form"].astype(str)
+    mean_age = age.groupby(form).mean()
+    cases = n.groupby(form).mean()
+    # labour exploitation: the oldest offenders, the fewest later cases; criminal: youngest
+    assert mean_age.idxmax() == "arbeid" == cases.idxmin()
+    assert mean_age.idxmin() == "crimineel" == cases.idxmax()
+    assert mean_age["arbeid"] - mean_age["binnenlands_seksueel"] > 8
 
 
 def test_detentions_do_not_overlap_and_stay_before_the_cut_off(tables):
@@ -130,11 +162,19 @@ def test_deaths_and_emigration_occur_and_no_case_follows_them(tables):
 def test_written_registry_reads_back_identically(tmp_path, fmt):
     reg = simulate_registry(500, seed=2, as_registry=True)
     paths = write_registry(reg, tmp_path, format=fmt)
-    assert [p.name for p in paths] == [f"{t}.{fmt}" for t in ("persons", "cases", "detentions")]
-    back = rc.Registry.from_files(
-        persons=paths[0], cases=paths[1], detentions=paths[2], cutoff_date="2022-06-30"
-    )
+    tables = [f"{t}.{fmt}" for t in ("persons", "cases", "detentions")]
+    assert [p.name for p in paths] == [*tables, "extract.json"]
+    # the cut-off comes back from extract.json
+    back = rc.Registry.from_files(persons=paths[0], cases=paths[1], detentions=paths[2])
     assert back.fingerprint == reg.fingerprint
+    assert back.cutoff_date == reg.cutoff_date == pd.Timestamp("2022-06-30")
+
+
+def test_ages_at_the_index_offence_are_plausible(tables):
+    # the gamma's tail is cut at 90 years: the data contract refuses over 100
+    persons = tables["persons"]
+    age = (persons["index_offence_date"] - persons["birth_date"]).dt.days / 365.25
+    assert 16 <= age.min() and age.max() <= 90
 
 
 def test_bad_arguments_are_argument_errors(tmp_path):

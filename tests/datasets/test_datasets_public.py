@@ -7,7 +7,14 @@ import doctest
 import pytest
 
 from recidive import datasets
-from recidive.datasets import _calibration, _public, _reference, load_mgus2, load_rossi
+from recidive.datasets import (
+    _calibration,
+    _parameters,
+    _public,
+    _reference,
+    load_mgus2,
+    load_rossi,
+)
 
 
 def test_rossi():
@@ -27,7 +34,7 @@ def test_mgus2():
     assert list(mgus2["sex"].cat.categories) == ["F", "M"]
 
 
-@pytest.mark.parametrize("module", [datasets, _public, _reference, _calibration])
+@pytest.mark.parametrize("module", [datasets, _public, _reference, _calibration, _parameters])
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0

@@ -75,7 +75,7 @@ def test_bad_time_event_weights(df):
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"ties": "exact"}, "ties must be"), ({"conf_level": 95}, "conf_level must be"),
+    [({"ties": "exact"}, "ties must be"), ({"conf_level": 95}, "conf_level must lie"),
      ({"max_iter": -1}, "max_iter must be"), ({"tol": 0}, "tol must be")],
 )  # fmt: skip
 def test_bad_settings(kwargs, message):

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recidive.errors import InsufficientFollowUpWarning
 from recidive.estimation.competing_risks import cumulative_incidence
 from recidive.estimation.horizon_rates import survival_rates
 from recidive.estimation.kaplan_meier import KaplanMeier, kaplan_meier
@@ -30,7 +31,8 @@ def test_no_estimate_past_the_end_of_follow_up():
 
 def test_rates_per_stratum_past_follow_up():
     df = SIM.assign(days=np.where(SIM.group == "c", np.minimum(SIM.days, 1000), SIM.days))
-    rt = survival_rates(df, "days", "event", by=["group"], horizons=(2, 5, 9)).to_frame()
+    with pytest.warns(InsufficientFollowUpWarning, match=r"of 12 rates are NaN .*group=all at 9"):
+        rt = survival_rates(df, "days", "event", by=["group"], horizons=(2, 5, 9)).to_frame()
     c = rt[rt.group == "c"]
     assert c.status.tolist() == ["ok", "insufficient_follow_up", "insufficient_follow_up"]
     assert c.rate.iloc[1:].isna().all()

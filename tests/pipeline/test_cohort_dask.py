@@ -15,6 +15,7 @@ import pytest
 from dask_cluster import local_client
 
 import recidive as rc
+from recidive.cutoff import write_extract
 
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
@@ -24,6 +25,7 @@ from recidive.dask import DaskCohort, DaskRegistry  # noqa: E402
 CRITERIA = ["general", "property", "violence", "drugs", "human_trafficking"]
 TABLES = ("persons", "cases", "detentions")
 TOL = {"rtol": 1e-12, "atol": 1e-12}
+CUTOFF = "2022-06-30"  # the synthetic registry's
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +87,29 @@ def test_dask_frames_give_the_in_memory_cohort_and_rates(client, registry, in_me
     )
 
 
+def test_a_population_gives_the_in_memory_cohort_and_attrition(client, registry):
+    # each bucket is built without the registry-wide checks; the selection is checked once
+    rules = rc.CohortRules(population={"exploitation_form": ["binnenlands_seksueel", "arbeid"]})
+    expected = rc.build_cohort(registry, rules)
+    big = DaskRegistry(*(getattr(registry, t) for t in TABLES), cutoff_date=registry.cutoff_date,
+                       npartitions=6)  # fmt: skip
+    got = rc.build_cohort(big, rules)
+    assert got.attrition.loc[1, "step"] == "outside_population"
+    _assert_same_cohort(got, expected)
+    persons = registry.persons
+    few = persons[persons["exploitation_form"] != "overig"].iloc[:40]  # no person of "overig"
+    cases = registry.cases[registry.cases["person_id"].isin(few["person_id"])]
+    small = DaskRegistry(few, cases, cutoff_date=registry.cutoff_date, npartitions=4)
+    kept = ["binnenlands_seksueel", "overig"]
+    with pytest.warns(rc.PopulationWarning) as caught:
+        rc.build_cohort(small, rc.CohortRules(population={"exploitation_form": kept}))
+    assert len(caught) == 1  # once for the registry, not per bucket
+    with pytest.raises(rc.ArgumentError, match="the population keeps nobody"):
+        rc.build_cohort(small, rc.CohortRules(population={"exploitation_form": ["overig"]}))
+    with pytest.raises(rc.ArgumentError, match="population column 'region' is not a column"):
+        rc.build_cohort(small, rc.CohortRules(population={"region": ["x"]}))
+
+
 def test_parquet_datasets_give_the_in_memory_cohort_and_rates(client, registry, tmp_path):
     paths = {}
     for table, n in zip(TABLES, (4, 6, 3), strict=True):
@@ -92,13 +117,20 @@ def test_parquet_datasets_give_the_in_memory_cohort_and_rates(client, registry, 
         dd.from_pandas(frame, npartitions=n).to_parquet(tmp_path / table, write_index=False)
         paths[table] = tmp_path / table
     assert len(list((tmp_path / "cases").glob("*.parquet"))) == 6
-    # no cut-off given: the latest date of the registry, found before building
-    expected = rc.build_cohort(rc.Registry(*(getattr(registry, t) for t in TABLES)))
+    # no cut-off given: refused, unless the extract's sidecar file lies beside the tables
+    with pytest.raises(rc.ArgumentError, match="the data cut-off is missing"):
+        rc.Registry.from_files(**paths, engine="dask")
+    write_extract(tmp_path, registry.cutoff_date)
+    expected = rc.build_cohort(registry)
     big = rc.Registry.from_files(**paths, engine="dask")
-    assert big.latest_date == rc.Registry(*(getattr(registry, t) for t in TABLES)).latest_date
+    assert big.cutoff_date == registry.cutoff_date
+    assert big.latest_date == registry.latest_date  # information, not the cut-off
     _assert_same_cohort(rc.build_cohort(big), expected)
+    with pytest.raises(rc.ArgumentError, match="is after the cut-off 2022-06-30 in"):
+        rc.Registry.from_files(**paths, cutoff_date="2023-01-01", engine="dask")
     # the fingerprint does not depend on how the data are split
-    again = DaskRegistry(*(getattr(registry, t) for t in TABLES), npartitions=7)
+    again = DaskRegistry(*(getattr(registry, t) for t in TABLES), npartitions=7,
+                         cutoff_date=registry.cutoff_date)  # fmt: skip
     assert again.fingerprint == big.fingerprint
 
 
@@ -120,9 +152,9 @@ def test_a_validation_error_of_any_partition_is_one_error(client, registry, tmp_
     stray = cases.iloc[[0, 1, 2]].assign(person_id=[990001, 990002, 990003])
     bad = pd.concat([cases, stray], ignore_index=True)
     with pytest.raises(rc.ValidationError) as expected:
-        rc.Registry(registry.persons, bad, registry.detentions)
+        rc.Registry(registry.persons, bad, registry.detentions, cutoff_date=CUTOFF)
     big = DaskRegistry(registry.persons, dd.from_pandas(bad, npartitions=4), npartitions=4,
-                       scratch_dir=tmp_path)  # fmt: skip
+                       scratch_dir=tmp_path, cutoff_date=CUTOFF)  # fmt: skip
     with pytest.raises(rc.ValidationError) as got:
         rc.build_cohort(big)
     assert list(tmp_path.iterdir()) == []  # the work files went with the error
@@ -132,11 +164,33 @@ def test_a_validation_error_of_any_partition_is_one_error(client, registry, tmp_
     persons = registry.persons
     dup = pd.concat([persons, persons.iloc[[10, 20]]], ignore_index=True)
     with pytest.raises(rc.ValidationError, match="persons.person_id has duplicate ids in 4 rows"):
-        rc.build_cohort(DaskRegistry(dup, registry.cases, npartitions=6))
+        rc.build_cohort(DaskRegistry(dup, registry.cases, npartitions=6, cutoff_date=CUTOFF))
     with pytest.raises(rc.ValidationError, match="persons.sex has unknown codes"):
-        DaskRegistry(persons.astype({"sex": object}).assign(sex="X"), registry.cases)
+        DaskRegistry(persons.astype({"sex": object}).assign(sex="X"), registry.cases,
+                     cutoff_date=CUTOFF)  # fmt: skip
     with pytest.raises(rc.ValidationError, match="does not exist"):
-        DaskRegistry("no/such/persons", registry.cases)
+        DaskRegistry("no/such/persons", registry.cases, cutoff_date=CUTOFF)
+    with pytest.raises(rc.ArgumentError, match="the data cut-off is missing"):
+        DaskRegistry(registry.persons, registry.cases)
+
+
+def test_the_same_rules_as_in_memory_for_the_new_cases(client, registry):
+    # an empty cases table, a case after the cut-off, a cut-off before everyone's start
+    empty = registry.cases.iloc[:0]
+    got = rc.build_cohort(DaskRegistry(registry.persons, empty, cutoff_date=CUTOFF))
+    expected = rc.build_cohort(rc.Registry(registry.persons, empty, cutoff_date=CUTOFF))
+    pd.testing.assert_frame_equal(got.attrition, expected.attrition)
+    late = registry.cases.iloc[[0]].assign(case_id="late", offence_date=pd.Timestamp("2022-08-01"),
+                                           disposal_date=pd.Timestamp("2022-09-01"))  # fmt: skip
+    cases = pd.concat([registry.cases, late], ignore_index=True)
+    got = rc.build_cohort(DaskRegistry(registry.persons, cases, cutoff_date=CUTOFF, npartitions=3))
+    att = got.attrition.set_index(["table", "step"])
+    assert att.loc[("cases", "offence_after_cutoff"), "n_excluded"] == 1
+    early = DaskRegistry(registry.persons, registry.cases, cutoff_date="2005-01-01", npartitions=3)
+    with pytest.raises(rc.ArgumentError, match="no person has follow-up: the data cut-off 2005"):
+        rc.build_cohort(early)
+    with pytest.warns(rc.CutoffWarning):
+        DaskRegistry(registry.persons, registry.cases, cutoff_date="2030-06-30")
 
 
 def test_work_files_live_as_long_as_a_frame_reads_them(registry, in_memory, tmp_path):
@@ -168,7 +222,8 @@ def test_work_files_live_as_long_as_a_frame_reads_them(registry, in_memory, tmp_
 def test_a_scratch_dir_that_cannot_be_made_is_one_error(client, registry, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    big = DaskRegistry(registry.persons, registry.cases, scratch_dir=blocker / "sub")
+    big = DaskRegistry(registry.persons, registry.cases, scratch_dir=blocker / "sub",
+                       cutoff_date=CUTOFF)  # fmt: skip
     with pytest.raises(
         rc.RecidiveError, match="cannot make a scratch directory under .*a-file/sub"
     ):
@@ -181,6 +236,6 @@ def test_workers_on_several_hosts_need_a_shared_scratch_dir(registry, monkeypatc
             return {"workers": {"tcp://10.0.0.1:4001": {}, "tcp://10.0.0.2:4001": {}}}
 
     monkeypatch.setattr(distributed, "default_client", lambda: TwoHosts())
-    big = DaskRegistry(registry.persons, registry.cases)
+    big = DaskRegistry(registry.persons, registry.cases, cutoff_date=CUTOFF)
     with pytest.raises(rc.ArgumentError, match="run on 2 hosts; give DaskRegistry.scratch_dir"):
         rc.build_cohort(big)

@@ -1,6 +1,6 @@
 """A registry larger than a Dask worker's memory limit gives the in-memory cohort and rates.
 
-The registry (about 575 MB in pandas, 2.5e6 persons) is written as Parquet in row groups of
+The registry (about 570 MB in pandas, 2.7e6 persons) is written as Parquet in row groups of
 250,000 rows (a task reads one row group: about 5 times its size in pandas), the cases and
 detentions of each chunk of persons in another file than the persons. ``build_cohort`` runs on
 a ``distributed.LocalCluster`` of two worker processes limited to 550 MB each (spilling and
@@ -46,7 +46,7 @@ def write_registry(path, n_chunks: int, persons_per_chunk: int) -> int:
 
 
 def test_a_registry_larger_than_a_worker_memory_limit(tmp_path):
-    size = write_registry(tmp_path, n_chunks=7, persons_per_chunk=360_000)
+    size = write_registry(tmp_path, n_chunks=7, persons_per_chunk=380_000)
     assert size > WORKER_MEMORY
     paths = {name: tmp_path / name for name in TABLES}
     with local_client(memory_limit=WORKER_MEMORY) as client:

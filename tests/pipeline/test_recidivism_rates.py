@@ -68,13 +68,16 @@ def test_rates_invariant_to_row_order(cohort):
 
 
 def test_horizon_past_follow_up_is_nan(cohort):
-    frame = rc.recidivism_rates(cohort, ["general"], horizons=(7, 30)).to_frame()
+    with pytest.warns(rc.InsufficientFollowUpWarning, match="criterion=general at 30 years"):
+        frame = rc.recidivism_rates(cohort, ["general"], horizons=(7, 30)).to_frame()
     late = frame[frame["horizon_years"] == 30].iloc[0]
     assert np.isnan(late["rate"]) and late["status"] == "insufficient_follow_up"
 
 
 def test_unknown_criterion_and_column_are_clear_errors(cohort):
-    with pytest.raises(rc.ArgumentError, match="criteria \\['burglary'\\] not in the cohort"):
+    with pytest.raises(
+        rc.ArgumentError, match="criteria has unknown value\\(s\\) 'burglary'; use any of general"
+    ):
         rc.recidivism_rates(cohort, ["burglary"])
     with pytest.raises(rc.ArgumentError, match="by columns \\['region'\\] not in cohort.persons"):
         rc.recidivism_rates(cohort, ["general"], by=["region"])

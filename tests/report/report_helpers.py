@@ -35,8 +35,9 @@ def build_section(cohort, **kwargs):
 
 @pytest.fixture(scope="session")
 def default_cohort():
-    """The calibrated default registry: should reproduce the published figures."""
-    return rc.build_cohort(rc.datasets.reference_registry(seed=2022))
+    """The seed's population of the default registry: should reproduce the published figures."""
+    rules = rc.CohortRules(population=rc.datasets.REFERENCE_POPULATION)
+    return rc.build_cohort(rc.datasets.reference_registry(seed=2022), rules)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from recidive._arguments import shown
 from recidive.errors import ArgumentError
 
 
@@ -31,7 +32,7 @@ class Design:
                 if unknown.any():
                     first = values[unknown].iloc[0]
                     raise ArgumentError(
-                        f"covariate {cov!r} has level {first!r} in {int(unknown.sum())} rows "
+                        f"covariate {cov!r} has level {shown(first)} in {int(unknown.sum())} rows "
                         f"that was not in the fitted data; use one of {list(self.levels[cov])}"
                     )
             _check_missing(values, cov)
@@ -65,7 +66,7 @@ def _check_missing(values: pd.Series, name: str) -> None:
     if bad.any():
         raise ArgumentError(
             f"covariate {name!r} has missing or infinite values in {int(bad.sum())} rows "
-            f"(first row {values.index[bad][0]!r}); drop or impute those rows before fitting"
+            f"(first row {shown(values.index[bad][0])}); drop or impute those rows before fitting"
         )
 
 

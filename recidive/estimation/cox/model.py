@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from recidive import _engines, defaults
+from recidive._arguments import check_conf_level, shown
 from recidive._version import __version__
 from recidive.errors import ArgumentError, ConvergenceWarning
 from recidive.estimation.cox._aliased import expand_matrix, expand_vector
@@ -30,13 +31,12 @@ _TIES = ("efron", "breslow")
 
 def _check_settings(ties, conf_level, max_iter, tol) -> None:
     if ties not in _TIES:
-        raise ArgumentError(f"ties must be 'efron' or 'breslow', got {ties!r}")
-    if not isinstance(conf_level, float | int) or not 0 < conf_level < 1:
-        raise ArgumentError(f"conf_level must be a number between 0 and 1, got {conf_level!r}")
-    if not isinstance(max_iter, int | np.integer) or max_iter < 0:
-        raise ArgumentError(f"max_iter must be a non-negative integer, got {max_iter!r}")
-    if not isinstance(tol, float | int) or not 0 < tol < 1:
-        raise ArgumentError(f"tol must be a number between 0 and 1, got {tol!r}")
+        raise ArgumentError(f"ties must be 'efron' or 'breslow', got {shown(ties)}")
+    check_conf_level(conf_level)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 0:
+        raise ArgumentError(f"max_iter must be a non-negative integer, got {shown(max_iter)}")
+    if isinstance(tol, bool) or not isinstance(tol, float | int) or not 0 < tol < 1:
+        raise ArgumentError(f"tol must be a number between 0 and 1, got {shown(tol)}")
 
 
 def fit_cox(
