@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from recidive import ArgumentError, cumulative_incidence_by, kaplan_meier_by, survival_rates
+from recidive.errors import InsufficientFollowUpWarning
 from recidive.estimation.competing_risks import cumulative_incidence
 from recidive.estimation.kaplan_meier import kaplan_meier
 from recidive.estimation.risk_table import risk_table
@@ -147,8 +148,9 @@ def test_aalen_johansen_entry_at_zero_is_the_closed_form():
 
 def test_survival_rates_with_entry_equal_one_minus_km():
     horizons = (1, 3, 7.5, 10, 20, 39, 50)
-    rates = survival_rates(CP, "stop", "event", by=["stratum"], horizons=horizons,
-                           time_unit="years", entry="start", conf_type="log").to_frame()  # fmt: skip
+    with pytest.warns(InsufficientFollowUpWarning, match="at 50 years"):
+        rates = survival_rates(CP, "stop", "event", by=["stratum"], horizons=horizons,
+                               time_unit="years", entry="start", conf_type="log").to_frame()  # fmt: skip
     for stratum, name in (("all", "intervals"), ("s1", "intervals_stratum_s1")):
         rows = rates[rates.stratum == stratum]
         ref = REF["km"][name]["log"]["curve"]
