@@ -27,6 +27,7 @@ from recidive.report.section_files import (
     section_stem,
     write_section_files,
 )
+from recidive.report.section_schema import SCHEMA_VERSION
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -262,9 +263,14 @@ class Section:
 
     # -- renderings -------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """Every number (floats, ``None`` where suppressed) and every sentence, for JSON."""
+        """Every number (floats, ``None`` where suppressed) and every sentence, for JSON.
+
+        The document follows the shipped JSON Schema (:func:`~recidive.report.section_schema`)
+        of the version in its ``schema_version`` field.
+        """
         return to_jsonable(
             {
+                "schema_version": SCHEMA_VERSION,
                 "lang": self.lang,
                 "title": self.title,
                 "headline": self.headline,
