@@ -96,14 +96,17 @@ def test_save_writes_every_format_and_figure(small_section_nl, tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {
         "figures",
         "recidive.html",
+        "recidive.fragment.html",
         "recidive.md",
         "recidive.json",
     }
     names = sorted(p.name for p in (tmp_path / "figures").iterdir())
     # PNG only by default: output checkers block SVG (docs/disclosure.md)
     assert names == sorted(f"{f.name}.nl.png" for f in small_section_nl.figures)
-    assert written[:3] == [tmp_path / f"recidive.{ext}" for ext in ("html", "md", "json")]
-    assert len(written) == 3 + len(small_section_nl.figures)
+    assert written[:4] == [
+        tmp_path / f"recidive.{ext}" for ext in ("html", "md", "json", "fragment.html")
+    ]
+    assert len(written) == 4 + len(small_section_nl.figures)
     markdown = written[1].read_text(encoding="utf-8")
     for f in small_section_nl.figures:
         assert f"figures/{f.name}.nl.png" in markdown
