@@ -30,6 +30,7 @@ from recidive.errors import (
     SmallCellWarning,
     ValidationError,
 )
+from recidive.estimation.adjusted_rates import AdjustedRates, adjusted_rates
 from recidive.estimation.competing_risks import (
     CIFResult,
     cumulative_incidence,
@@ -51,6 +52,7 @@ from recidive.registry import Registry
 from recidive.rules import CohortRules
 
 __all__ = [
+    "AdjustedRates",
     "AliasedCovariateWarning",
     "ArgumentError",
     "CIFResult",
@@ -75,6 +77,7 @@ __all__ = [
     "SmallCellWarning",
     "ValidationError",
     "__version__",
+    "adjusted_rates",
     "age_profile",
     "build_cohort",
     "cumulative_incidence",
