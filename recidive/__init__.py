@@ -50,6 +50,7 @@ from recidive.estimation.mean_cumulative import (
 from recidive.estimation.risk_table import RiskTable, risk_table
 from recidive.registry import Registry
 from recidive.rules import CohortRules
+from recidive.trends import recidivism_trends
 
 __all__ = [
     "AdjustedRates",
@@ -91,6 +92,7 @@ __all__ = [
     "mean_cumulative_function",
     "mean_cumulative_function_by",
     "recidivism_rates",
+    "recidivism_trends",
     "report",
     "risk_table",
     "split_episodes",

@@ -28,7 +28,9 @@ stored sources (``tests/r/adjusted_rates.json``, ``meta.recidivemonitor``): its 
 speak of a "referentiegroep"; both are offered.
 
 A horizon past a group's longest follow-up gives NaN with status
-``insufficient_follow_up``, never an extrapolation of the pooled baseline.
+``insufficient_follow_up``, never an extrapolation of the pooled baseline. A group never
+followed to the first horizon (the latest exit year, say) is left out of the model and of
+the pooled reference, and reported with that status at every horizon.
 """
 
 from __future__ import annotations
@@ -193,8 +195,19 @@ def _rate_table(
 ) -> pd.DataFrame:
     """The checked call's rows, group by group and time by time (``score``: see
     :func:`recidive.estimation._standardisation.cox_pieces`; the tests reproduce ``ate``)."""
-    data = frame.reset_index(drop=True)
-    levels = sorted(pd.unique(data[group]))
+    all_levels = sorted(pd.unique(frame[group]))
+    longest = frame.groupby(group, observed=True)[duration].max()
+    short = [lv for lv in all_levels if longest[lv] < min(times)]
+    if reference in short or len(short) == len(all_levels):
+        raise ArgumentError(
+            f"{'the reference' if reference in short else 'no'} group of {group!r} is followed "
+            f"up to the first horizon ({min(times):g} {duration} units); choose a shorter horizon"
+            + (" or another reference" if reference in short else "")
+        )
+    # groups never followed to the first horizon stay out of the model (a level without
+    # events there would have no finite coefficient) and are reported as such
+    data = frame[~frame[group].isin(short)].reset_index(drop=True)
+    levels = [lv for lv in all_levels if lv not in short]
     codes = pd.Categorical(data[group], categories=levels).codes
     model_frame = data[[duration, event, *covariates]].copy()
     model_frame[group] = pd.Categorical(data[group], categories=levels)
@@ -225,8 +238,13 @@ def _rate_table(
                 row["adjusted_rate"] + z * row["std_err"],
             )
             rows.append({group: level, **row, "ci_lower": low, "ci_upper": high})
+    for level in short:
+        n = int((frame[group] == level).sum())
+        rows += [{group: level, "n": n, "status": INSUFFICIENT} for _ in times]
     columns = [group, *(c for c in COLUMNS if c != "horizon_years")]
-    return pd.DataFrame(rows)[columns]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    order = np.argsort([all_levels.index(v) for v in table[group]], kind="stable")
+    return table.iloc[order].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
