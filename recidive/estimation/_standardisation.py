@@ -49,7 +49,21 @@ class CoxPieces:
     cum_dl: np.ndarray  # (K,) cumulative baseline hazard L0 at event_times
     cum_h: np.ndarray  # (K, p) H at event_times
     cum_dl_s0: np.ndarray  # (K,) sum dL0_k / S0_k
-    if_beta: np.ndarray  # (n, p)
+    own: np.ndarray  # (n,) index of the last event time <= T_i (-1: none)
+    # the score residual U_i = x_i u_i + r_i D(T_i) - delta_i E(T_i), kept in parts so that
+    # IF(beta) v = U (V v) costs one matrix-vector product and no n x p matrix
+    u_scale: np.ndarray  # (n,) delta_i - r_i C(T_i)
+    cum_ce: np.ndarray  # (K + 1, p) D at "no event yet" and at each event time
+    mean_x: np.ndarray  # (K, p) E_k
+    variance: np.ndarray  # (p, p)
+
+    def if_beta_dot(self, v: np.ndarray) -> np.ndarray:
+        """``IF_i(beta)' v`` for every fitted row."""
+        vv = self.variance @ v
+        out = (self.x @ vv) * self.u_scale + self.risk * (self.cum_ce @ vv)[self.own + 1]
+        events = self.event == 1
+        out[events] -= (self.mean_x @ vv)[self.own[events]]
+        return out
 
     def last_event(self, t) -> np.ndarray:
         """Index of the last event time at or before ``t`` (-1: none)."""
@@ -57,10 +71,9 @@ class CoxPieces:
 
     def q(self, t: float) -> np.ndarray:
         """``q_i(t)``, the influence of each person on ``L0(t)`` at fixed ``beta``."""
-        own = self.last_event(self.time)  # an event row's own event time
         counted = (self.event == 1) & (self.time <= t)
-        first = np.where(counted, 1.0 / self.s0[np.maximum(own, 0)], 0.0)
-        upto = self.last_event(np.minimum(self.time, t))
+        first = np.where(counted, 1.0 / self.s0[np.maximum(self.own, 0)], 0.0)
+        upto = np.minimum(self.own, self.last_event(t))  # last event time <= min(T_i, t)
         spent = np.where(upto >= 0, self.cum_dl_s0[np.maximum(upto, 0)], 0.0)
         return first - self.risk * spent
 
@@ -89,33 +102,35 @@ def cox_pieces(
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=np.int64)
-    x = np.asarray(x, dtype=float)
-    center = x.mean(axis=0)
-    xc = x - center
+    xc = np.array(x, dtype=float, order="F")  # columns contiguous for the sums below
+    center = xc.mean(axis=0)
+    xc -= center
     risk = np.exp(xc @ beta)
-    order = np.argsort(time, kind="stable")
-    sorted_time = time[order]
-    # sums over {T >= t}: reversed cumulative sums of the rows sorted by time
-    rev_r = np.cumsum(risk[order][::-1])[::-1]
-    rev_rx = np.cumsum((risk[:, None] * xc)[order][::-1], axis=0)[::-1]
-    event_times, d = np.unique(time[event == 1], return_counts=True)
-    first = np.searchsorted(sorted_time, event_times, side="left")
-    s0, s1 = rev_r[first], rev_rx[first]
+    # sums per distinct time, then over {T >= t} as reversed cumulative sums: no sort of
+    # the n x p matrix (registry days have a few thousand distinct values)
+    times, at = np.unique(time, return_inverse=True)
+    n_times = len(times)
+    by_time = np.column_stack(
+        [np.bincount(at, weights=risk * xc[:, j], minlength=n_times) for j in range(xc.shape[1])]
+        + [np.bincount(at, weights=risk, minlength=n_times)]
+    )
+    above = np.cumsum(by_time[::-1], axis=0)[::-1]
+    d_all = np.bincount(at, weights=event, minlength=n_times)
+    has_event = d_all > 0
+    event_times, d = times[has_event], d_all[has_event]
+    s0, s1 = above[has_event, -1], above[has_event, :-1]
     mean_x = s1 / s0[:, None]
     if ties == "efron":
-        dl = _efron_increments(time, event, risk, event_times, d, s0)
+        tied = np.bincount(at, weights=risk * event, minlength=n_times)[has_event]
+        dl = _efron_increments(d, s0, tied)
     else:
         dl = d / s0
-    own = np.searchsorted(event_times, time, side="right") - 1  # last event time <= T_i
+    own = (np.cumsum(has_event) - 1)[at]  # last event time <= T_i
     c = dl if score == "breslow" else 1.0 / s0
-    cum_c = np.cumsum(c)
-    cum_ce = np.cumsum(c[:, None] * mean_x, axis=0)
-    seen = own >= 0
-    at = np.maximum(own, 0)
-    big_c = np.where(seen, cum_c[at], 0.0)
-    big_d = np.where(seen[:, None], cum_ce[at], 0.0)
-    is_event = (event == 1)[:, None]
-    u = np.where(is_event, xc - mean_x[at], 0.0) - risk[:, None] * (xc * big_c[:, None] - big_d)
+    # the score residual: delta_i (x_i - E(T_i)) - r_i (x_i C(T_i) - D(T_i)),
+    # C, D the sums of c_k and c_k E_k over t_k <= T_i
+    cum_c = np.concatenate([[0.0], np.cumsum(c)])[own + 1]
+    cum_ce = np.vstack([np.zeros(xc.shape[1]), np.cumsum(c[:, None] * mean_x, axis=0)])
     return CoxPieces(
         time=time,
         event=event,
@@ -128,46 +143,57 @@ def cox_pieces(
         cum_dl=np.cumsum(dl),
         cum_h=np.cumsum(mean_x * dl[:, None], axis=0),
         cum_dl_s0=np.cumsum(dl / s0),
-        if_beta=u @ variance,
+        own=own,
+        u_scale=event - risk * cum_c,
+        cum_ce=cum_ce,
+        mean_x=mean_x,
+        variance=np.asarray(variance, dtype=float),
     )
 
 
-def _efron_increments(time, event, risk, event_times, d, s0) -> np.ndarray:
+def _efron_increments(d: np.ndarray, s0: np.ndarray, tied: np.ndarray) -> np.ndarray:
     """Efron-adjusted hazard increments ``sum_{r<d} 1 / (S0 - r/d * tied risk)``."""
-    rows = np.flatnonzero(event == 1)
-    k = np.searchsorted(event_times, time[rows])
-    tied = np.bincount(k, weights=risk[rows], minlength=len(event_times))
-    order = np.argsort(k, kind="stable")
-    k_sorted = k[order]
-    starts = np.searchsorted(k_sorted, np.arange(len(event_times)))
-    rank = np.arange(len(rows)) - starts[k_sorted]
-    part = 1.0 / (s0[k_sorted] - rank / d[k_sorted] * tied[k_sorted])
-    return np.bincount(k_sorted, weights=part, minlength=len(event_times))
+    k = np.repeat(np.arange(len(d)), d.astype(np.int64))
+    starts = np.concatenate([[0], np.cumsum(d.astype(np.int64))[:-1]])
+    rank = np.arange(len(k)) - starts[k]
+    part = 1.0 / (s0[k] - rank / d[k] * tied[k])
+    return np.bincount(k, weights=part, minlength=len(d))
 
 
 def mean_risk(
     pieces: CoxPieces,
     t: float,
-    population: np.ndarray,
-    x_population: np.ndarray,
+    q: np.ndarray,
+    rows: np.ndarray | slice,
+    x: np.ndarray,
+    eta: np.ndarray,
+    shift: tuple[list[int], np.ndarray] | None = None,
 ) -> tuple[float, np.ndarray]:
     """Mean of ``1 - S(t | x)`` over a population, and its influence function.
 
-    ``population`` holds the indices (into the fitted rows) of the persons averaged over,
-    ``x_population`` their centred covariates as predicted (e.g. with the group set to one
-    level). Returns the estimate and ``IF`` (one value per fitted row).
+    ``rows`` are the population's rows among the fitted ones (``slice(None)``: all), ``x``
+    their centred covariates and ``eta`` their linear predictor. ``shift = (columns,
+    values)`` (optional) gives every row of the population the same (centred) values in
+    those columns, e.g. the dummies of one group: those columns of ``x`` are then ignored
+    and ``eta`` must leave them out.
+    ``q`` is ``pieces.q(t)``. Returns the estimate and ``IF`` (one value per fitted row).
     """
-    m = len(population)
-    e = np.exp(x_population @ pieces.beta)
+    m = len(eta)
+    if shift is not None:
+        columns, values = shift
+        eta = eta + values @ pieces.beta[columns]
+    e = np.exp(eta)
     big_l, big_h = pieces.at(t)
     surv = np.exp(-big_l * e)
     risk = 1.0 - surv
     estimate = float(risk.mean())
     weight = surv * e
     a = float(weight.mean())
-    w = (weight @ x_population) / m
-    influence = a * pieces.q(t) + pieces.if_beta @ (big_l * w - a * big_h)
-    influence[population] += (risk - estimate) / m
+    w = (weight @ x) / m
+    if shift is not None:
+        w[columns] = a * values
+    influence = a * q + pieces.if_beta_dot(big_l * w - a * big_h)
+    influence[rows] += (risk - estimate) / m
     return estimate, influence
 
 

@@ -225,8 +225,9 @@ def _rate_table(
         ties,
         score,
     )
-    everyone = np.arange(len(data))
-    ref_rows = everyone if reference is None else everyone[codes == levels.index(reference)]
+    ref_rows = (
+        slice(None) if reference is None else np.flatnonzero(codes == levels.index(reference))
+    )
     setup = _Setup(pieces, codes, ref_rows, fit._design.terms.get(group, ()))
     z = special.ndtri(1 - (1 - conf_level) / 2)
     rows = []
@@ -247,39 +248,59 @@ def _rate_table(
     return table.iloc[order].reset_index(drop=True)
 
 
-@dataclass(frozen=True)
 class _Setup:
-    pieces: object
-    codes: np.ndarray  # group code of each row
-    reference_rows: np.ndarray
-    group_columns: tuple[int, ...]  # design columns of the group's dummies (direct)
+    """What every (group, time) row shares: the model's pieces, the rows, per-time terms."""
+
+    def __init__(self, pieces, codes: np.ndarray, reference_rows, group_columns) -> None:
+        self.pieces = pieces
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(codes.max() + 2))
+        self.group_rows = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        self.reference_rows = reference_rows
+        self.group_columns = list(group_columns)  # dummies of levels 1.. (0: the reference)
+        cols = self.group_columns
+        x_ref = pieces.x[reference_rows]
+        # the linear predictor without the group's dummies: they come in as a shift
+        self.x_reference = x_ref
+        self.eta_reference = x_ref @ pieces.beta - x_ref[:, cols] @ pieces.beta[cols]
+        self._per_time: dict[float, tuple] = {}
+
+    def shift(self, g: int) -> tuple[list[int], np.ndarray]:
+        """Group ``g``'s dummies, centred as the fitted rows: their columns and values."""
+        cols = self.group_columns
+        return cols, (np.arange(1, len(cols) + 1) == g) - self.pieces.center[cols]
+
+    def at(self, t: float) -> tuple:
+        """``q(t)``, the reference's Kaplan-Meier rate and its influence (computed once)."""
+        if t not in self._per_time:
+            p, ref = self.pieces, self.reference_rows
+            ref_rows = np.arange(len(p.time))[ref]
+            observed = _km_rate(p.time[ref], p.event[ref], t)
+            influence = km_influence(p.time, p.event, ref_rows, t, 1 - observed)
+            self._per_time[t] = (p.q(t), observed, influence)
+        return self._per_time[t]
 
 
 def _group_rate(setup: _Setup, method: str, g: int, t: float) -> dict:
     """One (group, time) row: n, observed, expected, adjusted, std_err, status."""
     p = setup.pieces
-    own = np.flatnonzero(setup.codes == g)
+    own = setup.group_rows[g]
     observed = _km_rate(p.time[own], p.event[own], t)
     nan = float("nan")
     row = {"n": len(own), "observed_rate": observed, "expected_rate": nan}
     if t > p.time[own].max():
         return {**row, "adjusted_rate": nan, "std_err": nan, "status": INSUFFICIENT}
+    q, observed_ref, ref_influence = setup.at(t)
     if method == "direct":
-        x_ref = p.x[setup.reference_rows].copy()
-        cols = list(setup.group_columns)  # dummies of levels 1.. (level 0 is the reference)
-        # everyone in the reference given group g: its dummies, centred as the fitted rows
-        x_ref[:, cols] = (np.arange(1, len(cols) + 1) == g).astype(float) - p.center[cols]
-        adjusted, influence = mean_risk(p, t, setup.reference_rows, x_ref)
+        x, eta = setup.x_reference, setup.eta_reference
+        # everyone in the reference given group g's hazard
+        adjusted, influence = mean_risk(p, t, q, setup.reference_rows, x, eta, setup.shift(g))
     else:
-        expected, influence = mean_risk(p, t, own, p.x[own])
-        ref = setup.reference_rows
-        observed_ref = _km_rate(p.time[ref], p.event[ref], t)
+        x = p.x[own]
+        expected, influence = mean_risk(p, t, q, own, x, x @ p.beta)
         adjusted = observed - expected + observed_ref
-        influence = (
-            km_influence(p.time, p.event, own, t, 1 - observed)
-            - influence
-            + km_influence(p.time, p.event, ref, t, 1 - observed_ref)
-        )
+        own_influence = km_influence(p.time, p.event, own, t, 1 - observed)
+        influence = own_influence - influence + ref_influence
         row["expected_rate"] = expected
     status = OK if np.isfinite(adjusted) else INSUFFICIENT
     se = float(np.sqrt(influence @ influence)) if np.isfinite(adjusted) else nan
