@@ -39,6 +39,7 @@ from recidive.report.qualifiers import WODC_BENCHMARK, Benchmark, QualifierRules
 from recidive.report.section import Section
 from recidive.report.tables import build_tables
 from recidive.report.text import section_text
+from recidive.report.trend_section import trend_block
 
 
 def recidivism_section(
@@ -153,6 +154,10 @@ def recidivism_section(
     say("drawing figures")
     figures = build_figures(content, benchmark, rules, lang)
     tables = build_tables(content, rules, lang)
+    say("estimating the trend by year of exit")
+    trend = trend_block(
+        cohort, lang, len(tables) + 1, len(figures) + 1, min_cell, conf_type, conf_level
+    )
     return Section(
         lang=lang,
         title=text("title", lang),
@@ -160,10 +165,10 @@ def recidivism_section(
         sentences=words.sentences,
         qualifiers={k: q.to_dict() for k, q in words.qualifiers.items()},
         numbers=content.numbers,
-        tables=tables,
-        figures=figures,
+        tables=(*tables, *trend.tables),
+        figures=(*figures, *trend.figures),
         context=context,
-        method=words.method,
+        method=(*words.method, *trend.method),
         provenance=provenance(content, rules, generated),
         notes=words.notes,
         benchmark={
