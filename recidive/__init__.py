@@ -47,6 +47,7 @@ from recidive.estimation.mean_cumulative import (
     mean_cumulative_function_by,
 )
 from recidive.estimation.risk_table import RiskTable, risk_table
+from recidive.frequency import FrequencyTable, reoffending_frequency
 from recidive.registry import Registry
 from recidive.rules import CohortRules
 
@@ -60,6 +61,7 @@ __all__ = [
     "CoxModel",
     "CutoffWarning",
     "DisclosureError",
+    "FrequencyTable",
     "EpisodesWarning",
     "InsufficientFollowUpWarning",
     "KMResult",
@@ -88,6 +90,7 @@ __all__ = [
     "mean_cumulative_function",
     "mean_cumulative_function_by",
     "recidivism_rates",
+    "reoffending_frequency",
     "report",
     "risk_table",
     "split_episodes",
