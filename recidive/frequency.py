@@ -240,6 +240,8 @@ def _criterion_frame(cohort, criterion, years, by, conf_type, conf_level, at_lib
     persons = cohort.persons
     history = case_history(cohort, criterion)
     pos = positions(persons["person_id"], history["person_id"])
+    if (pos < 0).any():  # cases of persons taken out of the cohort's persons
+        history, pos = history[pos >= 0], pos[pos >= 0]
     followup = persons["followup_days"].to_numpy(dtype=np.int64)
     death = (persons["end_reason"] == "death").to_numpy()
     days = history["days"].to_numpy(dtype=np.int64)
