@@ -3,7 +3,8 @@
 The numbers come from :func:`recidive.frequency.reoffending_frequency` (the mean cumulative
 function of counted cases, censoring handled); this module decides what of it may be
 published. The disclosure threshold counts persons, not events, so a frequency is a total
-of events that are not persons (rule R10 of :mod:`~recidive.report.disclosure`, here R13):
+of events that are not persons (rule R10 of :mod:`~recidive.report.disclosure`; its
+application here is the row "R10 (frequency)" of ``docs/disclosure.md``):
 
 - at a horizon, the frequency is published only where the section publishes general
   recidivism of the cohort at that horizon (so at least ``m`` reoffenders and ``m`` still
@@ -87,7 +88,7 @@ def frequency_content(
     horizons: Sequence[float] = FREQUENCY_HORIZONS,
     max_years: float = 7.0,
 ) -> FrequencyContent:
-    """Estimate the frequency of general reoffending and apply disclosure control (R13).
+    """Estimate the frequency of general reoffending and apply disclosure control (R10).
 
     Parameters
     ----------
