@@ -265,7 +265,8 @@ def _criterion_frame(cohort, criterion, years, by, conf_type, conf_level, at_lib
         rows.append(frame)
     frame = pd.concat(rows, ignore_index=True)
     frame["per_100"] = 100.0 * frame["mcf"]
-    frame["per_year_at_liberty"] = frame["mcf"] / frame["horizon_years"] if at_liberty else np.nan
+    years = frame["horizon_years"].where(frame["horizon_years"] > 0)  # none at horizon 0
+    frame["per_year_at_liberty"] = frame["mcf"] / years if at_liberty else np.nan
     frame["status"] = np.where(frame["mcf"].isna(), INSUFFICIENT, OK)
     frame.insert(0, "criterion", criterion)
     return frame[["criterion", *by, *FREQUENCY_COLUMNS]]
