@@ -48,6 +48,7 @@ from recidive.estimation.mean_cumulative import (
     mean_cumulative_function_by,
 )
 from recidive.estimation.risk_table import RiskTable, risk_table
+from recidive.frequency import FrequencyTable, reoffending_frequency
 from recidive.registry import Registry
 from recidive.rules import CohortRules
 from recidive.trends import recidivism_trends
@@ -63,6 +64,7 @@ __all__ = [
     "CoxModel",
     "CutoffWarning",
     "DisclosureError",
+    "FrequencyTable",
     "EpisodesWarning",
     "InsufficientFollowUpWarning",
     "KMResult",
@@ -93,6 +95,7 @@ __all__ = [
     "mean_cumulative_function_by",
     "recidivism_rates",
     "recidivism_trends",
+    "reoffending_frequency",
     "report",
     "risk_table",
     "split_episodes",

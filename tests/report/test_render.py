@@ -59,7 +59,13 @@ def test_json_is_strict_and_numbers_are_floats(small_section_nl):
     cell = data["numbers"]["general"]["2"]
     assert isinstance(cell["rate"], float) and isinstance(cell["ci_lower"], float)
     assert isinstance(cell["n"], int)
-    assert [s["key"] for s in data["sentences"]] == ["high", "fast", "serious", "young"]
+    assert [s["key"] for s in data["sentences"]] == [
+        "high",
+        "fast",
+        "serious",
+        "young",
+        "frequency",
+    ]
     assert all(isinstance(s["text"], str) for s in data["sentences"])
     assert set(data["qualifiers"]) == {"high", "fast", "serious", "young"}
 
@@ -67,7 +73,7 @@ def test_json_is_strict_and_numbers_are_floats(small_section_nl):
 def test_html_is_self_contained(small_section_nl):
     html = small_section_nl.to_html()
     n_figures = len(small_section_nl.figures)
-    assert n_figures == 3
+    assert n_figures == 4
     embedded = html.count('<img src="data:image/png;base64,') + html.count("<svg")
     assert embedded == n_figures
     assert not re.search(r"""(src|href)=["'](?!data:)""", html)
