@@ -96,17 +96,17 @@ def _load_frame(folder: Path):
 
 
 # ---------------------------------------------------------------- workers
-def _timed(fit) -> tuple[object, float, float]:
-    """Run ``fit()``; its result, seconds and peak MiB above the RSS before it."""
+def _timed(fit) -> tuple[object, float, float, float]:
+    """Run ``fit()``; its result, wall seconds, CPU seconds and peak MiB above the RSS before."""
     import gc
 
     gc.collect()
     _reset_peak()
     base, _ = _status_mib()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = fit()
-    seconds = time.perf_counter() - t0
-    return result, seconds, _status_mib()[1] - base
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return result, seconds, cpu, _status_mib()[1] - base
 
 
 def worker(tool: str, folder: Path) -> dict:
@@ -123,17 +123,21 @@ def worker(tool: str, folder: Path) -> dict:
                 return CoxTimeVaryingFitter().fit(data, id_col="id", start_col="start",
                                                   stop_col="stop", event_col="event")  # fmt: skip
 
-        ctv, seconds, peak = _timed(fit)
-        return {"seconds": seconds, "peak_mib": peak, "coef": ctv.params_[COVARIATES].tolist()}
+        ctv, seconds, cpu, peak = _timed(fit)
+        return {"seconds": seconds, "cpu": cpu, "peak_mib": peak,
+                "coef": ctv.params_[COVARIATES].tolist()}  # fmt: skip
     from recidive.estimation.cox import fit_cox
 
-    res, seconds, peak = _timed(lambda: fit_cox(frame, "stop", "event", COVARIATES, entry="start"))
-    out = {"seconds": seconds, "peak_mib": peak, "coef": res.coef.tolist(), "n_iter": res.n_iter}
-    clustered, out["cluster_seconds"], out["cluster_peak_mib"] = _timed(
+    res, seconds, cpu, peak = _timed(
+        lambda: fit_cox(frame, "stop", "event", COVARIATES, entry="start")
+    )
+    out = {"seconds": seconds, "cpu": cpu, "peak_mib": peak, "coef": res.coef.tolist(),
+           "n_iter": res.n_iter}  # fmt: skip
+    clustered, out["cluster_seconds"], _, out["cluster_peak_mib"] = _timed(
         lambda: fit_cox(frame, "stop", "event", COVARIATES, entry="start", cluster="id")
     )
     out["cluster_se"] = clustered.std_err.tolist()
-    _, out["concordance_seconds"], _ = _timed(lambda: clustered.concordance)
+    _, out["concordance_seconds"], _, _ = _timed(lambda: clustered.concordance)
     return out
 
 
@@ -155,11 +159,12 @@ timed <- function(formula) {
   try(writeLines("5", "/proc/self/clear_refs"), silent = TRUE)
   base <- status_mib()[["rss"]]
   st <- system.time(fit <- coxph(formula, data = df, ties = "efron"))
-  list(fit = fit, seconds = st[["elapsed"]], peak = status_mib()[["hwm"]] - base)
+  list(fit = fit, seconds = st[["elapsed"]], cpu = st[["user.self"]] + st[["sys.self"]],
+       peak = status_mib()[["hwm"]] - base)
 }
 rhs <- paste(covariates, collapse = " + ")
 plain <- timed(as.formula(paste("Surv(start, stop, event) ~", rhs)))
-out <- list(seconds = plain$seconds, peak_mib = plain$peak, coef = unname(coef(plain$fit)),
+out <- list(seconds = plain$seconds, cpu = plain$cpu, peak_mib = plain$peak, coef = unname(coef(plain$fit)),
             iter = plain$fit$iter)
 if (length(args) < 2 || args[2] != "--no-cluster") {
   cl <- timed(as.formula(paste("Surv(start, stop, event) ~", rhs, "+ cluster(id)")))
@@ -174,6 +179,8 @@ cat(jsonlite::toJSON(out, digits = NA, auto_unbox = TRUE), "\n")
 def run_worker(cmd: list[str], timeout: float) -> dict:
     """The JSON a worker prints, or ``{"timeout": seconds}`` when it runs out of time."""
     env = dict(os.environ)  # the workers import recidive from this checkout
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"  # single-threaded BLAS for every tool, as R's reference BLAS
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     try:
@@ -215,6 +222,8 @@ def bench(args) -> list[dict]:
             _compare(row)
             rows.append(row)
             print(json.dumps(row, default=float)[:400], flush=True)
+            if args.out:  # after every size, so that a long run leaves what it has
+                write_table(args, rows)
     return rows
 
 
@@ -232,11 +241,13 @@ def _compare(row: dict) -> None:
 def markdown(rows: list[dict]) -> str:
     head = (
         "| intervals | persons | recidive s | recidive MiB | lifelines s | lifelines MiB | R s "
-        "| R MiB | lifelines/recidive | R/recidive | MiB lifelines/recidive | MiB R/recidive "
+        "| R MiB | lifelines/recidive | R/recidive | CPU s: recidive, lifelines, R "
+        "| CPU lifelines/recidive | CPU R/recidive | MiB lifelines/recidive | MiB R/recidive "
         "| cluster(id): recidive s (MiB) | cluster(id): R s (MiB) | R/recidive, cluster "
         "| max abs coef diff (lifelines, R) | max abs robust SE diff (R) "
         "| concordance s | load avg (before -> after) |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:"
+        "|---:|---|---|---:|---|\n"
     )
     lines = []
     for row in rows:
@@ -246,6 +257,9 @@ def markdown(rows: list[dict]) -> str:
             if d is None:
                 return "not run"
             return f"> {d['timeout']:.0f} (timeout)" if "timeout" in d else f"{d[key]:.1f}"
+
+        def cpu(d):
+            return f"{d['cpu']:.2f}" if d and "cpu" in d else "–"
 
         def mib(d, key="peak_mib"):
             return f"{d[key]:.0f}" if d and key in d else "–"
@@ -264,6 +278,8 @@ def markdown(rows: list[dict]) -> str:
         lines.append(
             f"| {row['n']:.2e} | {row['persons']:.2e} | {r['seconds']:.2f} | {r['peak_mib']:.0f} "
             f"| {secs(ll)} | {mib(ll)} | {secs(rr)} | {mib(rr)} | {ratio(ll)} | {ratio(rr)} "
+            f"| {', '.join(cpu(d) for d in (r, ll, rr))} "
+            f"| {ratio(ll, 'cpu', 'cpu')} | {ratio(rr, 'cpu', 'cpu')} "
             f"| {mem_ratio(ll)} | {mem_ratio(rr)} "
             f"| {r['cluster_seconds']:.2f} ({r['cluster_peak_mib']:.0f}) | {r_cluster} "
             f"| {ratio(rr, 'cluster_seconds', 'cluster_seconds')} | {diffs} | {se_diff} "
@@ -291,13 +307,14 @@ def main(argv=None) -> None:
     if args.worker:
         print(json.dumps(worker(args.worker[0], Path(args.worker[1]))))
         return
-    table = markdown(bench(args))
-    print(table)
-    if args.out:
-        args.out.write_text(
-            f"Command: `python benchmarks/bench_cox_intervals.py {' '.join(sys.argv[1:])}`; "
-            f"machine: {os.cpu_count()} cores.\n\n" + table
-        )
+    print(markdown(bench(args)))
+
+
+def write_table(args, rows: list[dict]) -> None:
+    args.out.write_text(
+        f"Command: `python benchmarks/bench_cox_intervals.py {' '.join(sys.argv[1:])}`; "
+        f"machine: {os.cpu_count()} cores, BLAS single-threaded in every tool.\n\n" + markdown(rows)
+    )
 
 
 if __name__ == "__main__":

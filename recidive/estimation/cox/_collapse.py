@@ -178,16 +178,16 @@ def collapse_rows(
         is_event &= weight > 0
     keys, w, event_rows = _distinct_rows(key, radix, n, weight, is_event)
     del key
-    pc = keys % n_pat
-    rest = keys // n_pat
+    rest, pc = np.divmod(keys, n_pat)
     entry_out = None
     if decode_entry is not None:
-        entry_out = decode_entry(rest % n_e).astype(float)
-        rest //= n_e
-    ev = (rest % 2).astype(bool)
-    rest //= 2
-    t = decode_time(rest % n_t).astype(float)
-    s = (rest // n_t).astype(np.int64)
+        rest, entry_digit = np.divmod(rest, n_e)
+        entry_out = decode_entry(entry_digit).astype(float)
+    rest, ev = np.divmod(rest, 2)
+    ev = ev.astype(bool)
+    s, t = np.divmod(rest, n_t)
+    t = decode_time(t).astype(float)
+    s = s.astype(np.int64, copy=False)
     pattern_x = _pattern_columns(digits, patterns)
     event_weights = None if weight is None else weight[is_event]
     return Collapsed(t, ev, w, s, event_rows, event_weights, pc, pattern_x, entry_out)

@@ -50,7 +50,8 @@ def cell_weights(
     group: np.ndarray, pattern: np.ndarray, weight: np.ndarray, n_groups: int, n_patterns: int
 ) -> np.ndarray:
     """Sum of ``weight`` per (group, pattern): shape (groups, patterns)."""
-    code = group.astype(np.int64) * n_patterns + pattern
+    code = np.multiply(group, n_patterns, dtype=np.int64)
+    code += pattern
     sums = np.bincount(code, weights=weight, minlength=n_groups * n_patterns)
     return sums.reshape(n_groups, n_patterns)
 
