@@ -40,8 +40,8 @@ from recidive.estimation.cox._pattern_cells import (
     PatternCells,
     cell_quadratic,
     cell_sums,
-    cell_weights,
     cells_pay,
+    pattern_cells,
 )
 
 _CHUNK = 1 << 16  # rows per block for products, to bound temporaries
@@ -157,27 +157,14 @@ def build_risk_sets(
     late = None if slot is None else np.flatnonzero(slot >= 0)
     cells = None
     if pattern is not None and cells_pay(len(starts), len(pattern_x), n):
-        cells = _pattern_cells(pattern, len(pattern_x), weight, group, len(starts), ev_rows,
-                               ev_starts, stratum_bounds, ev_groups, late, slot)  # fmt: skip
+        cells = pattern_cells(pattern, weight, group, len(starts), len(pattern_x),
+                              stratum_bounds, ev_rows, ev_starts, ev_groups, late, slot)  # fmt: skip
     return RiskSets(
         x, time, event, weight, stratum, order, starts, group, group_stratum,
         stratum_bounds, ev_rows, ev_starts, ev_groups, deaths, term_counts, term_f,
         term_w, wx_events, means, pattern, pattern_x, entry=entry, late=late,
         late_slot=None if slot is None else slot[late], entry_slot=slot, cells=cells,
     )  # fmt: skip
-
-
-def _pattern_cells(pattern, n_pat, weight, group, n_groups, ev_rows, ev_starts, bounds,
-                   ev_groups, late, slot) -> PatternCells:  # fmt: skip
-    """The :class:`PatternCells` of collapsed rows (``late``: the rows entering late)."""
-    net = cell_weights(group, pattern, weight, n_groups, n_pat)
-    if late is not None and late.size:  # taken out of the risk sets up to their entry
-        net -= cell_weights(slot[late], pattern[late], weight[late], n_groups, n_pat)
-    counts = np.diff(np.append(ev_starts, len(ev_rows)))
-    ev_index = np.repeat(np.arange(len(ev_starts)), counts)
-    events = cell_weights(ev_index, pattern[ev_rows], weight[ev_rows], len(ev_starts), n_pat)
-    at_risk = reverse_cumsum(net, bounds)[ev_groups]
-    return PatternCells(np.concatenate([at_risk, events]), events.sum(axis=0))
 
 
 def entry_slots(

@@ -56,6 +56,28 @@ def cell_weights(
     return sums.reshape(n_groups, n_patterns)
 
 
+def pattern_cells(pattern, weight, group, n_groups, n_patterns, bounds, ev_rows, ev_starts,
+                  ev_groups, late=None, slot=None) -> PatternCells:  # fmt: skip
+    """The :class:`PatternCells` of rows sorted by (stratum, time) in their time ``group``.
+
+    ``bounds`` are the first group of each stratum (and the number of groups), ``ev_rows``
+    the event rows, ``ev_starts`` where each event time starts among them and ``ev_groups``
+    its group; ``late`` the rows that enter late and ``slot`` every row's entry slot.
+    """
+    net = cell_weights(group, pattern, weight, n_groups, n_patterns)
+    if late is not None and late.size:  # taken out of the risk sets up to their entry
+        net -= cell_weights(slot[late], pattern[late], weight[late], n_groups, n_patterns)
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # at risk: this time and later
+        backwards = net[lo:hi][::-1]
+        np.cumsum(backwards, axis=0, out=backwards)
+    m = len(ev_starts)
+    table = np.empty((2 * m, n_patterns))
+    np.take(net, ev_groups, axis=0, out=table[:m])
+    ev_index = np.repeat(np.arange(m), np.diff(np.append(ev_starts, len(ev_rows))))
+    table[m:] = cell_weights(ev_index, pattern[ev_rows], weight[ev_rows], m, n_patterns)
+    return PatternCells(table, table[m:].sum(axis=0))
+
+
 def cell_sums(cells: PatternCells, pattern_x: np.ndarray, beta: np.ndarray):
     """The patterns' ``eta``, the shift, their ``exp(eta - shift)`` and ``s0, s1, e0, e1``.
 
