@@ -12,12 +12,15 @@ subprocess (Efron ties, no strata):
   apart, the same fit with ``cluster="id"`` (robust errors per person, Andersen-Gill) and
   the concordance;
 - lifelines: ``CoxTimeVaryingFitter().fit(frame, id_col="id", start_col="start",
-  stop_col="stop", event_col="event")`` (it takes about 100 s for 8e5 intervals here, so
-  it runs only up to ``--lifelines-max`` rows and under ``--timeout``);
+  stop_col="stop", event_col="event")`` (it took 1339 s for 1e6 intervals here, so it
+  runs only up to ``--lifelines-max`` rows and under ``--timeout``);
 - R: ``coxph(Surv(start, stop, event) ~ ., ties = "efron")`` and, timed apart, the same
   with ``+ cluster(id)`` (up to ``--r-cluster-max`` rows), each inside ``system.time``.
 
-Per size lifelines runs first, then R, then recidive, each alone.
+Per size lifelines runs first, then R, then recidive, each alone, BLAS single-threaded in
+every tool (R's reference BLAS is). Time is wall-clock seconds and, because the machine is
+shared, also CPU seconds of the fitting process (Python ``time.process_time``, R
+``user.self + sys.self``), which other jobs on the machine disturb far less.
 
 Memory: every worker loads its data, resets the kernel's peak-RSS counter
 (``echo 5 > /proc/self/clear_refs``) and reads its RSS (the baseline); after the fit it
