@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     print("Two-year general recidivism (1 - S), three ways of treating detention:")
     for label, at in [("ignored (calendar time)", ignore), ("compressed clock", clock),
                       ("calendar time with gaps", gaps)]:  # fmt: skip
-        print(f"  {label:<26} {1 - at['survival'].iloc[0]:.3f}  at risk {at['n_at_risk'].iloc[0]:g}")
+        print(
+            f"  {label:<26} {1 - at['survival'].iloc[0]:.3f}  at risk {at['n_at_risk'].iloc[0]:g}"
+        )
 
     # 2. Time to the first reoffence on the rows, errors clustered by person
     cox = rc.CoxModel().fit(first, "stop", "event", ["age_group", "sex"], entry="start",
