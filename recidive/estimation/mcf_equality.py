@@ -137,12 +137,29 @@ def _persons_per_group(rows: PersonRows, n_groups: int) -> np.ndarray:
 _RANK_TOL = float(np.finfo(float).eps ** 0.75)
 
 
-def _chi_square(u: np.ndarray, variance: np.ndarray, keep: np.ndarray) -> tuple[float, int]:
+def _gross_scale(rows: PersonRows, grid: TimeGrid, d_lambda: np.ndarray) -> float:
+    """The size the variance would have without cancellation: sum of w_i (N_i + L_i)^2.
+
+    The residuals are differences of these terms, so a variance that is a tiny fraction of
+    this scale is rounding noise of an exact 0 (no person-level variation at all).
+    """
+    padded = np.zeros(grid.size + 1)
+    np.cumsum(d_lambda, out=padded[1:])
+    gross = rows.event + (padded[grid.last + 1] - padded[grid.first])
+    per_person = np.add.reduceat(gross, rows.person_starts)
+    return float(rows.person_weight() @ per_person**2)
+
+
+def _chi_square(
+    u: np.ndarray, variance: np.ndarray, keep: np.ndarray, scale: float
+) -> tuple[float, int]:
     df = int(keep.sum()) - 1
     if df < 1:
         return 0.0, max(df, 0)
     diff = u[keep][1:]
     vv = variance[np.ix_(keep, keep)][1:, 1:]
+    if np.abs(vv).max() <= _RANK_TOL * scale:  # an exact 0 in rounding noise: observed
+        return 0.0, df  # equals expected for every person (R's rscore is NaN there)
     # A generalized inverse, always: a singular variance (a group without person-level
     # variation, say) is rarely exactly singular in floating point, and ``solve`` would
     # divide by its rounding noise (1e-33 against 0.1). Directions whose eigenvalue is
@@ -198,7 +215,8 @@ def mcf_equality_test(stop, event, id, groups, entry=None, weights=None) -> MCFT
     expected = (y_group * d_lambda).sum(axis=1)
     resid = _person_residuals(rows, grid, y_group, d_lambda)
     variance = (resid * rows.person_weight()[:, None]).T @ resid
-    statistic, df = _chi_square(observed - expected, variance, expected > 0)
+    scale = _gross_scale(rows, grid, d_lambda)
+    statistic, df = _chi_square(observed - expected, variance, expected > 0, scale)
     frame = pd.DataFrame(
         {
             "group": np.asarray(labels, dtype=object),

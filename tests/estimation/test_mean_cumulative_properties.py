@@ -233,6 +233,7 @@ def direct_score_test(df: pd.DataFrame, weights: bool) -> tuple[float, int]:
     vv = variance[np.ix_(keep, keep)][1:, 1:]
     if np.abs(vv).max() <= 1e-12:  # no person-level variation: u is 0 too (O = E), and the
         return 0.0, df_  # g-inverse of rounding noise would be noise; the package gives 0
+    # (R's rscore is NaN there: coxph(... + cluster(id))$rscore on such data)
     return float(sub @ np.linalg.pinv(vv) @ sub), df_
 
 
@@ -253,3 +254,17 @@ def test_equal_mcf_test_equals_its_definition(df, weighted, time_varying):
         weights=reversed_rows["weight"] if weighted else None,
     )  # fmt: skip
     np.testing.assert_allclose(again.statistic, result.statistic, rtol=1e-10, atol=1e-12)
+
+
+def test_a_variance_that_is_zero_in_rounding_noise_gives_zero():
+    """Two persons whose weighted residuals cancel exactly at every time: observed equals
+    expected and the variance is 0 up to rounding (1e-33); the statistic is 0, not the ratio
+    of two rounding errors (R's rscore is NaN on these data). Worked by hand: at t = 2, 3, 4
+    group 1's score terms are 1 - 1, 0 - 2/3 and 1 - 1/3."""
+    df = pd.DataFrame({"id": [0, 0, 0, 0, 1, 1, 1], "entry": [0, 1, 2, 3, 0, 1, 2],
+                       "stop": [1, 2, 3, 4, 1, 2, 4], "event": [0, 1, 1, 0, 0, 1, 1],
+                       "weight": [2, 2, 2, 2, 1, 1, 1], "group": [0, 0, 0, 0, 1, 1, 1]})  # fmt: skip
+    result = rc.mcf_equality_test(df["stop"], df["event"], df["id"], df["group"],
+                                  entry=df["entry"], weights=df["weight"])  # fmt: skip
+    assert (result.statistic, result.df) == (0.0, 1)
+    np.testing.assert_allclose(result.to_frame()["observed"], result.to_frame()["expected"])
