@@ -15,9 +15,14 @@ import pandas as pd
 
 from recidive import _engines, defaults
 from recidive._arguments import check_horizons, check_names, shown
+from recidive.competing_rates import aalen_johansen_rates, competing_frame
 from recidive.errors import ArgumentError
 from recidive.estimation.horizon_rates import RateTable, survival_rates
 from recidive.estimation.kaplan_meier import kaplan_meier
+
+
+#: The estimators of :func:`recidivism_rates`.
+ESTIMATORS: tuple[str, ...] = ("kaplan-meier", "aalen-johansen")
 
 
 def _check_criteria(cohort, criteria: Sequence[str]) -> list[str]:
@@ -31,8 +36,14 @@ def recidivism_rates(
     by: Sequence[str] | None = None,
     conf_type: str = defaults.CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
+    estimator: str = "kaplan-meier",
 ) -> RateTable:
-    """Cumulative recidivism ``1 - S(t)`` of a cohort per criterion, overall and by group.
+    """Cumulative recidivism of a cohort per criterion, overall and by group.
+
+    Kaplan-Meier ``1 - S(t)`` by default; ``estimator="aalen-johansen"`` gives the
+    cumulative incidence with death as a competing event (:mod:`recidive.competing_rates`:
+    a person whose follow-up ended at death can no longer reoffend; emigration stays
+    censoring, since an emigrant's reoffending is unobserved, not prevented).
 
     Parameters
     ----------
@@ -50,6 +61,10 @@ def recidivism_rates(
         Pointwise confidence interval of the Kaplan-Meier curve.
     conf_level : float
         Confidence level.
+    estimator : {"kaplan-meier", "aalen-johansen"}
+        ``"aalen-johansen"`` uses the cohort's ``end_reason`` (death = competing event);
+        it equals :func:`recidive.cumulative_incidence` on each stratum, and its CI
+        transform applies to the cumulative incidence.
 
     Returns
     -------
@@ -74,7 +89,20 @@ def recidivism_rates(
         raise ArgumentError(
             f"by columns {missing} not in cohort.persons; choose from {list(cohort.persons.columns)}"
         )
+    if estimator not in ESTIMATORS:
+        raise ArgumentError(
+            f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}; got {shown(estimator)}"
+        )
     long = cohort.survival_long(criteria)
+    if estimator == "aalen-johansen":
+        if _engines.is_distributed(cohort.persons):
+            raise ArgumentError(
+                "estimator='aalen-johansen' needs a cohort in memory; compute the Dask "
+                "cohort's persons first (cohort.persons.compute()) or use 'kaplan-meier'"
+            )
+        end_reason = pd.Series(np.tile(cohort.persons["end_reason"].astype(str), len(criteria)))
+        frame = competing_frame(long, end_reason)
+        return aalen_johansen_rates(frame, by, horizons, conf_type, conf_level)
     return survival_rates(
         long,
         duration="days",
