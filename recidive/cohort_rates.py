@@ -20,7 +20,6 @@ from recidive.errors import ArgumentError
 from recidive.estimation.horizon_rates import RateTable, survival_rates
 from recidive.estimation.kaplan_meier import kaplan_meier
 
-
 #: The estimators of :func:`recidivism_rates`.
 ESTIMATORS: tuple[str, ...] = ("kaplan-meier", "aalen-johansen")
 

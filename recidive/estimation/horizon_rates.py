@@ -66,7 +66,9 @@ class RateTable:
         """What a report needs to describe the rates."""
         return {
             "estimator": self.estimator,
-            "quantity": "1 - S(t)" if self.estimator == "kaplan_meier" else "CIF(t), death competing",
+            "quantity": "1 - S(t)"
+            if self.estimator == "kaplan_meier"
+            else "CIF(t), death competing",
             "by": list(self.by),
             "within": list(self.within),
             "horizons": list(self.horizons),

@@ -48,16 +48,24 @@ def _sim_cohort() -> Cohort:
         }
     )
     return Cohort(
-        persons, pd.DataFrame(), pd.DataFrame(), rc.CohortRules(), pd.Timestamp("2018-01-01"),
-        "sim", ("general",),
+        persons,
+        pd.DataFrame(),
+        pd.DataFrame(),
+        rc.CohortRules(),
+        pd.Timestamp("2018-01-01"),
+        "sim",
+        ("general",),
     )
 
 
 @pytest.fixture(scope="module")
 def sim_rates() -> pd.DataFrame:
     table = rc.recidivism_rates(
-        _sim_cohort(), horizons=(2, 5, 7), by=["exploitation_form"],
-        estimator="aalen-johansen", conf_type="log",
+        _sim_cohort(),
+        horizons=(2, 5, 7),
+        by=["exploitation_form"],
+        estimator="aalen-johansen",
+        conf_type="log",
     )
     assert table.metadata["estimator"] == "aalen_johansen"
     return table.to_frame()
@@ -89,8 +97,13 @@ def test_emigration_is_censoring_and_death_competes():
     persons = cohort.persons.assign(
         end_reason=np.where(cohort.persons["end_reason"] == "death", "emigration", "cut_off")
     )
-    no_death = Cohort(persons, *[getattr(cohort, f) for f in (
-        "attrition", "cases", "rules", "cutoff_date", "fingerprint", "criteria")])
+    no_death = Cohort(
+        persons,
+        *[
+            getattr(cohort, f)
+            for f in ("attrition", "cases", "rules", "cutoff_date", "fingerprint", "criteria")
+        ],
+    )
     aj = rc.recidivism_rates(no_death, estimator="aalen-johansen").to_frame()
     km = rc.recidivism_rates(no_death).to_frame()
     np.testing.assert_allclose(aj["rate"], km["rate"], atol=1e-12)
@@ -103,7 +116,10 @@ def test_equals_cumulative_incidence_on_the_reference_cohort():
     cohort = rc.build_cohort(reg)
     assert (cohort.persons["end_reason"] == "death").sum() > 0
     table = rc.recidivism_rates(
-        cohort, ["general", "violence"], horizons=(2, 5), by=["age_group"],
+        cohort,
+        ["general", "violence"],
+        horizons=(2, 5),
+        by=["age_group"],
         estimator="aalen-johansen",
     ).to_frame()
     persons = cohort.persons
@@ -112,9 +128,9 @@ def test_equals_cumulative_incidence_on_the_reference_cohort():
             rows = persons if group == "all" else persons[persons["age_group"] == group]
             event = rows[f"{criterion}_event"].to_numpy()
             cause = np.where(event == 1, 1, np.where(rows["end_reason"] == "death", 2, 0))
-            cif = rc.cumulative_incidence(
-                rows[f"{criterion}_days"], cause, conf_type="log-log"
-            ).at(np.array([2, 5]) * 365.25)
+            cif = rc.cumulative_incidence(rows[f"{criterion}_days"], cause, conf_type="log-log").at(
+                np.array([2, 5]) * 365.25
+            )
             got = table[(table["criterion"] == criterion) & (table["age_group"] == group)]
             np.testing.assert_allclose(got["rate"], cif["cif"], rtol=0, atol=1e-10)
             np.testing.assert_allclose(got["std_err"], cif["std_err"], rtol=0, atol=1e-10)
