@@ -282,7 +282,7 @@ def young_share_std_err(
     Examples
     --------
     >>> round(young_share_std_err(0.5, 1000, 0.8, 0.4, 0.02, 0.02), 4)
-    0.0195
+    0.0188
     """
     a, b = p * rate_young, (1 - p) * rate_old
     d = (a + b) ** 2
