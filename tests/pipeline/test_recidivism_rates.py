@@ -117,10 +117,7 @@ def test_age_profile_interval_agrees_with_a_seeded_bootstrap():
     for _ in range(400):
         i = rng.integers(0, len(persons), len(persons))
         y, d, e = young[i], days[i], event[i]
-        f = [
-            1 - rc.kaplan_meier(d[m], e[m]).at([5 * 365.25])["survival"].iloc[0]
-            for m in (y, ~y)
-        ]
+        f = [1 - rc.kaplan_meier(d[m], e[m]).at([5 * 365.25])["survival"].iloc[0] for m in (y, ~y)]
         p = y.mean()
         shares.append(p * f[0] / (p * f[0] + (1 - p) * f[1]))
     assert profile.std_err == pytest.approx(np.std(shares, ddof=1), rel=0.15)
