@@ -35,6 +35,7 @@ import pandas as pd
 from recidive import defaults
 from recidive.cohort_rates import recidivism_rates
 from recidive.errors import InsufficientFollowUpWarning
+from recidive.estimation.horizon_rates import survival_rates
 from recidive.estimation.kaplan_meier import kaplan_meier
 from recidive.report.safe_rates import (
     Containing,
@@ -115,7 +116,7 @@ def monitor_content(
         warnings.simplefilter("ignore", InsufficientFollowUpWarning)
         serious = serious_rates(cohort, general, conf, min_cell, horizons)
         competing = competing_rates(cohort, conf, min_cell, horizons)
-        by_type_age = type_age_rates(cohort, types, conf, min_cell, horizons)
+        by_type_age = type_age_rates(cohort, types, conf, min_cell, horizons, general)
     median = median_time(cohort, published, conf)
     notes = serious.notes + competing.notes + by_type_age.notes
     if median["status"] == "suppressed":
@@ -169,34 +170,154 @@ def competing_rates(cohort, conf, min_cell, horizons) -> PublishedRates:
     return PublishedRates(frame, tuple(notes))
 
 
-def type_age_rates(cohort, types, conf, min_cell, horizons) -> PublishedRates:
-    """Each type of offence per age band and per monitor age group, under its container."""
+def type_age_rates(
+    cohort, types, conf, min_cell, horizons, general: Containing | None = None
+) -> PublishedRates:
+    """Each type of offence per monitor age group (<23/23+), then per fine age band inside
+    each group: the bands are a hierarchy under the groups (docs/disclosure.md), so each
+    group is published first (under general recidivism of that group, R5), and its bands
+    with the group as their total, only at the group's published points (R2, R5)."""
     types = [c for c in types if c in cohort.criteria]
     if not types:
         return PublishedRates(pd.DataFrame(), ())
-    frames, notes = [], ()
-    for split in ("age_band", "age_group"):
-        labels = list(cohort.persons[split].cat.categories)
-        exact_general = _complete(
-            _exact(cohort, ["general"], horizons, [split], conf), split, labels
-        )
-        general = publish_rates(exact_general, min_cell, by=[split], horizons=horizons)
-        container = Containing(exact_general, general.frame, by=(split,))
-        exact = _complete(_exact(cohort, types, horizons, [split], conf), split, labels)
-        safe = publish_rates(exact, min_cell, by=[split], horizons=horizons, containing=container)
-        frame = safe.frame[safe.frame[split].astype(str) != "all"].copy()
-        frame.insert(0, "split", split)
-        frames.append(frame.rename(columns={split: "age"}))
-        notes += tuple(f"{split}: {n}" for n in safe.notes)
+    persons = cohort.persons
+    groups = [str(g) for g in persons["age_group"].cat.categories]
+    exact = complete_groups(
+        _exact(cohort, types, horizons, ["age_group"], conf), ["age_group"], {"age_group": groups}
+    )
+    coarse = publish_rates(exact, min_cell, by=["age_group"], horizons=horizons, containing=general)
+    notes = tuple(f"age_group: {n}" for n in coarse.notes)
+    frames = [_labelled(coarse.frame, "age_group")]
+    nested = _bands_in_groups(persons)
+    long = cohort.survival_long(types)
+    for group in groups:
+        bands = nested.get(group)
+        if bands is None:  # a band straddles the groups: no hierarchy, no band published
+            notes += (f"age bands of {group}: not nested in the monitor's age groups",)
+            continue
+        rows = long[long["age_group"].astype(str) == group]
+        if not len(rows):  # an empty group: its bands show as hidden, never left out
+            frames.append(_hidden_bands(coarse.frame, group, bands))
+            continue
+        block, block_notes = _bands_of_group(rows, group, bands, coarse.frame, conf, min_cell)
+        frames.append(block)
+        notes += block_notes
+    numeric = {c: float for c in ("horizon_years", "n", "rate", "ci_lower", "ci_upper")}
+    text = {c: object for c in ("split", "criterion", "age", "status", "suppressed")}
+    frames = [f.astype({**numeric, **text}) for f in frames if len(f)]
     out = pd.concat(frames, ignore_index=True)
-    out["age"] = out["age"].astype(str)
     return PublishedRates(out, notes)
 
 
-def _complete(exact: pd.DataFrame, split: str, labels: list[str]) -> pd.DataFrame:
-    """Every age group present in every criterion (an empty group as ``n = 0``), so that a
-    group without persons shows as suppressed rather than being left out."""
-    return complete_groups(exact, [split], {split: labels})
+#: The published columns of the type-by-age rows.
+TYPE_AGE_COLUMNS: tuple[str, ...] = (
+    "split",
+    "criterion",
+    "age",
+    "horizon_years",
+    "n",
+    "rate",
+    "ci_lower",
+    "ci_upper",
+    "status",
+    "suppressed",
+)
+
+
+def _labelled(frame: pd.DataFrame, split: str) -> pd.DataFrame:
+    """The published rows of one grouping, named ``split`` and ``age``, no totals."""
+    out = frame[frame[split].astype(str) != "all"].rename(columns={split: "age"})
+    out = out.assign(split=split, age=out["age"].astype(str))
+    return out[list(TYPE_AGE_COLUMNS)].reset_index(drop=True)
+
+
+def _bands_in_groups(persons: pd.DataFrame) -> dict[str, list[str]]:
+    """The fine age bands inside each monitor age group; a band with persons in two groups
+    leaves both groups without bands."""
+    table = pd.crosstab(persons["age_band"].astype(str), persons["age_group"].astype(str))
+    out: dict[str, list[str]] = {str(g): [] for g in persons["age_group"].cat.categories}
+    straddling = set()
+    for band in (str(b) for b in persons["age_band"].cat.categories):
+        holders = [g for g in table.columns if band in table.index and table.at[band, g] > 0]
+        if len(holders) > 1:
+            straddling.update(holders)
+        elif holders:
+            out[holders[0]].append(band)
+    labels = [str(b) for b in persons["age_band"].cat.categories]
+    for g in out:  # an empty band joins the group its neighbours are in
+        out[g] = [b for b in labels if b in out[g]]
+    return {g: (None if g in straddling else bands) for g, bands in out.items()}
+
+
+def _hidden_bands(coarse: pd.DataFrame, group: str, bands: list[str]) -> pd.DataFrame:
+    """Every band of an empty group at the group's horizons, hidden (R1)."""
+    shown = coarse[coarse["age_group"].astype(str) == group]
+    rows = [
+        {
+            "split": "age_band",
+            "criterion": r["criterion"],
+            "age": band,
+            "horizon_years": float(r["horizon_years"]),
+            "n": np.nan,
+            "rate": np.nan,
+            "ci_lower": np.nan,
+            "ci_upper": np.nan,
+            "status": "suppressed",
+            "suppressed": "n,rate,ci_lower,ci_upper",
+        }
+        for band in bands
+        for _, r in shown.iterrows()
+    ]
+    return pd.DataFrame(rows, columns=list(TYPE_AGE_COLUMNS))
+
+
+def _bands_of_group(long, group, bands, coarse, conf, min_cell):
+    """The bands of one age group, with the group (as published) as their total."""
+    frames, notes = [], ()
+    for criterion in long["criterion"].cat.categories:
+        rows = long[long["criterion"] == criterion]
+        shown = coarse[(coarse["criterion"] == criterion) & (coarse["age_group"] == group)]
+        ok = shown.loc[shown["status"] == "ok", "horizon_years"].astype(float).tolist()
+        exact = survival_rates(
+            rows.assign(age_band=rows["age_band"].astype(str)),
+            "days", "event", by=["age_band"], within=["criterion"], horizons=sorted(
+                set(ok) or {float(h) for h in shown["horizon_years"]}
+            ), **conf,
+        ).to_frame()  # fmt: skip
+        exact = complete_groups(exact, ["age_band"], {"age_band": bands})
+        if ok:
+            safe = publish_rates(exact, min_cell, by=["age_band"], horizons=ok)
+            frame, notes = safe.frame, notes + tuple(f"{group}: {n}" for n in safe.notes)
+        else:  # the group itself is not published: nor are its bands
+            frame = exact.assign(suppressed="n,rate,ci_lower,ci_upper", status="suppressed")
+            frame[["n", "rate", "ci_lower", "ci_upper"]] = np.nan
+        frame = frame[frame["age_band"].isin(bands)]
+        frames.append(_fill_horizons(frame, shown, bands))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return _labelled(out, "age_band"), notes
+
+
+def _fill_horizons(frame: pd.DataFrame, shown: pd.DataFrame, bands: list[str]) -> pd.DataFrame:
+    """Rows at the group's horizons the bands were not published at: hidden (or past
+    follow-up, as the group)."""
+    rows = [frame]
+    have = set(frame["horizon_years"].astype(float))
+    for _, g in shown.iterrows():
+        h = float(g["horizon_years"])
+        if h in have:
+            continue
+        for _, block in frame.groupby("age_band", sort=False):
+            row = block.iloc[:1].copy()
+            row["horizon_years"] = h
+            row[["rate", "ci_lower", "ci_upper"]] = np.nan
+            past = g["status"] == "insufficient_follow_up"
+            row["status"] = "insufficient_follow_up" if past else "suppressed"
+            row["suppressed"] = "" if past else "rate,ci_lower,ci_upper"
+            rows.append(row)
+    out = pd.concat(rows, ignore_index=True)
+    rank = out["age_band"].map({b: i for i, b in enumerate(bands)})
+    order = np.lexsort((out["horizon_years"].to_numpy(float), rank.to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
 
 
 def median_time(cohort, published: pd.DataFrame, conf: dict) -> dict:
