@@ -13,9 +13,10 @@ and hands each to disclosure control before anything is formatted:
   published only where its container is and its difference from it is 0 or at least
   ``min_cell`` persons (:class:`~recidive.report.safe_rates.Containing`);
 * the median time is read from the Kaplan-Meier curve (R ``quantile.survfit``) and
-  published, to a tenth of a year, only where the published curve reaches 50% (so it
-  lies between published points at least ``min_cell`` reoffenders apart); "not reached"
-  when the curve, or a confidence limit, stays under 50%;
+  published, to a tenth of a year (else half a year), only where the published curve
+  reaches 50% and the rounding interval around each value holds at least ``min_cell``
+  reoffences with at least ``min_cell`` persons before and after it (R9); "not reached" when the curve, or a
+  confidence limit, stays under 50%;
 * the competing-risks rates (Aalen-Johansen, :mod:`recidive.competing_rates`) go through
   the same rules, and a horizon is hidden when 1 to ``min_cell - 1`` persons died before
   it without reoffending (the gap between the two estimates would point at them).
@@ -48,8 +49,8 @@ from recidive.report.safe_rates import (
 MONITOR_HORIZONS: tuple[float, ...] = defaults.HORIZONS_YEARS
 #: The Recidivemonitor's seriousness criteria, in the order of the table.
 SERIOUS_CRITERIA: tuple[str, ...] = ("serious", "very_serious")
-#: Decimals of a published median time (years).
-MEDIAN_DECIMALS = 1
+#: Steps (years) a published median time is rounded to: the finest that is safe (R9).
+MEDIAN_STEPS: tuple[float, ...] = (0.1, 0.5)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def monitor_content(
         serious = serious_rates(cohort, general, conf, min_cell, horizons)
         competing = competing_rates(cohort, conf, min_cell, horizons)
         by_type_age = type_age_rates(cohort, types, conf, min_cell, horizons, general)
-    median = median_time(cohort, published, conf)
+    median = median_time(cohort, published, conf, min_cell)
     notes = serious.notes + competing.notes + by_type_age.notes
     if median["status"] == "suppressed":
         notes += ("median time to recidivism: the published curve does not reach it",)
@@ -320,33 +321,52 @@ def _fill_horizons(frame: pd.DataFrame, shown: pd.DataFrame, bands: list[str]) -
     return out.iloc[order].reset_index(drop=True)
 
 
-def median_time(cohort, published: pd.DataFrame, conf: dict) -> dict:
-    """Median time to general recidivism (years) with its CI, as R ``quantile.survfit``."""
+def median_time(cohort, published: pd.DataFrame, conf: dict, min_cell: int = 1) -> dict:
+    """Median time to general recidivism (years) with its CI, as R ``quantile.survfit``.
+
+    Published rounded to the finest of :data:`MEDIAN_STEPS` (a tenth, else half a year)
+    at which the estimate and each finite limit are safe (R9 of docs/disclosure.md): the
+    step-wide interval around the rounded value holds at least ``min_cell`` reoffences
+    and at least ``min_cell`` persons leave before it and after it, so no rounded value
+    points at one person's reoffence day; and only where the published total curve
+    reaches 50%.
+    """
     persons = cohort.persons
-    km = kaplan_meier(
-        persons["general_days"].to_numpy(float),
-        persons["general_event"].to_numpy(np.int64),
-        conf_type=conf["conf_type"],
-        conf_level=conf["conf_level"],
-    )
+    days = persons["general_days"].to_numpy(float)
+    event = persons["general_event"].to_numpy(np.int64)
+    km = kaplan_meier(days, event, conf_type=conf["conf_type"], conf_level=conf["conf_level"])
     est, lower, upper = (x / defaults.DAYS_PER_YEAR for x in km.quantile(0.5))
     total = published[(published["age_group"].astype(str) == "all") & (published["status"] == "ok")]
     reached = bool((total["rate"] >= 0.5).any())
 
-    def shown(x: float) -> float | None:
-        return round(float(x), MEDIAN_DECIMALS) if np.isfinite(x) else None
+    def rounded(x: float, step: float) -> float | None:
+        return round(round(float(x) / step) * step, 1) if np.isfinite(x) else None
 
+    def safe(x: float, step: float) -> bool:
+        if not np.isfinite(x):
+            return True  # "not reached" reveals no one
+        lo, hi = (rounded(x, step) + np.array([-0.5, 0.5]) * step) * defaults.DAYS_PER_YEAR
+        inside = int(((days >= lo) & (days < hi) & (event == 1)).sum())
+        below, above = int((days < lo).sum()), int((days >= hi).sum())
+        return min(inside, below, above) >= min_cell
+
+    step = next((s for s in MEDIAN_STEPS if all(safe(x, s) for x in (est, lower, upper))), None)
     if not np.isfinite(est):
         status = "not_reached"
-    elif not reached:
+    elif not reached or step is None:
         status = "suppressed"
     else:
         status = "ok"
     ok = status == "ok"
+
+    def shown(x: float) -> float | None:
+        return rounded(x, step) if ok else None
+
     return {
-        "years": shown(est) if ok else None,
-        "ci_lower": shown(lower) if ok else None,
-        "ci_upper": shown(upper) if ok else None,
+        "years": shown(est),
+        "ci_lower": shown(lower),
+        "ci_upper": shown(upper),
         "upper_reached": bool(np.isfinite(upper)),
+        "step_years": step if ok else None,
         "status": status,
     }
