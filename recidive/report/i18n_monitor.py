@@ -152,7 +152,7 @@ MONITOR_TEXTS: dict[str, dict[str, str]] = {
             "toets op proportionele hazards (geschaalde Schoenfeld-residuen, als R cox.zph): "
             "globaal χ² = {chisq} ({df} vg), {p}; {verdict}"
         ),
-        "m_model_rejected": "verworpen voor {terms}; zie de noot bij het Cox-model.",
+        "m_model_rejected": "verworpen voor {terms}; zie de noot bij die toets.",
         "m_model_holds": "voor geen kenmerk verworpen.",
         # tables
         "t_serious": "Tabel {k}. Ernstige en zeer ernstige recidive na {hs} jaar",
@@ -288,7 +288,7 @@ MONITOR_TEXTS: dict[str, dict[str, str]] = {
             "proportional-hazards test (scaled Schoenfeld residuals, as R cox.zph): global "
             "χ² = {chisq} ({df} df), {p}; {verdict}"
         ),
-        "m_model_rejected": "rejected for {terms}; see the note to the Cox model.",
+        "m_model_rejected": "rejected for {terms}; see the note to that test.",
         "m_model_holds": "rejected for no characteristic.",
         "t_serious": "Table {k}. Serious and very serious recidivism after {hs} years",
         "t_type_age": (

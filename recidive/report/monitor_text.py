@@ -234,7 +234,7 @@ def term_names(rows, lang: str) -> str:
         )
         for r in rows.itertuples()
     ]
-    return "; ".join(names)
+    return "; ".join(name[:1].lower() + name[1:] for name in names)
 
 
 def zph_note(content, lang: str) -> str:
