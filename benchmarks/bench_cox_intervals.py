@@ -12,10 +12,15 @@ subprocess (Efron ties, no strata):
   apart, the same fit with ``cluster="id"`` (robust errors per person, Andersen-Gill) and
   the concordance;
 - lifelines: ``CoxTimeVaryingFitter().fit(frame, id_col="id", start_col="start",
-  stop_col="stop", event_col="event")`` (it takes about 100 s for 8e5 intervals here, so
-  it runs only up to ``--lifelines-max`` rows and under ``--timeout``);
+  stop_col="stop", event_col="event")`` (it took 1339 s for 1e6 intervals here, so it
+  runs only up to ``--lifelines-max`` rows and under ``--timeout``);
 - R: ``coxph(Surv(start, stop, event) ~ ., ties = "efron")`` and, timed apart, the same
-  with ``+ cluster(id)``, each inside ``system.time``.
+  with ``+ cluster(id)`` (up to ``--r-cluster-max`` rows), each inside ``system.time``.
+
+Per size lifelines runs first, then R, then recidive, each alone, BLAS single-threaded in
+every tool (R's reference BLAS is). Time is wall-clock seconds and, because the machine is
+shared, also CPU seconds of the fitting process (Python ``time.process_time``, R
+``user.self + sys.self``), which other jobs on the machine disturb far less.
 
 Memory: every worker loads its data, resets the kernel's peak-RSS counter
 (``echo 5 > /proc/self/clear_refs``) and reads its RSS (the baseline); after the fit it
@@ -94,17 +99,17 @@ def _load_frame(folder: Path):
 
 
 # ---------------------------------------------------------------- workers
-def _timed(fit) -> tuple[object, float, float]:
-    """Run ``fit()``; its result, seconds and peak MiB above the RSS before it."""
+def _timed(fit) -> tuple[object, float, float, float]:
+    """Run ``fit()``; its result, wall seconds, CPU seconds and peak MiB above the RSS before."""
     import gc
 
     gc.collect()
     _reset_peak()
     base, _ = _status_mib()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = fit()
-    seconds = time.perf_counter() - t0
-    return result, seconds, _status_mib()[1] - base
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return result, seconds, cpu, _status_mib()[1] - base
 
 
 def worker(tool: str, folder: Path) -> dict:
@@ -121,17 +126,21 @@ def worker(tool: str, folder: Path) -> dict:
                 return CoxTimeVaryingFitter().fit(data, id_col="id", start_col="start",
                                                   stop_col="stop", event_col="event")  # fmt: skip
 
-        ctv, seconds, peak = _timed(fit)
-        return {"seconds": seconds, "peak_mib": peak, "coef": ctv.params_[COVARIATES].tolist()}
+        ctv, seconds, cpu, peak = _timed(fit)
+        return {"seconds": seconds, "cpu": cpu, "peak_mib": peak,
+                "coef": ctv.params_[COVARIATES].tolist()}  # fmt: skip
     from recidive.estimation.cox import fit_cox
 
-    res, seconds, peak = _timed(lambda: fit_cox(frame, "stop", "event", COVARIATES, entry="start"))
-    out = {"seconds": seconds, "peak_mib": peak, "coef": res.coef.tolist(), "n_iter": res.n_iter}
-    clustered, out["cluster_seconds"], out["cluster_peak_mib"] = _timed(
+    res, seconds, cpu, peak = _timed(
+        lambda: fit_cox(frame, "stop", "event", COVARIATES, entry="start")
+    )
+    out = {"seconds": seconds, "cpu": cpu, "peak_mib": peak, "coef": res.coef.tolist(),
+           "n_iter": res.n_iter}  # fmt: skip
+    clustered, out["cluster_seconds"], _, out["cluster_peak_mib"] = _timed(
         lambda: fit_cox(frame, "stop", "event", COVARIATES, entry="start", cluster="id")
     )
     out["cluster_se"] = clustered.std_err.tolist()
-    _, out["concordance_seconds"], _ = _timed(lambda: clustered.concordance)
+    _, out["concordance_seconds"], _, _ = _timed(lambda: clustered.concordance)
     return out
 
 
@@ -153,11 +162,12 @@ timed <- function(formula) {
   try(writeLines("5", "/proc/self/clear_refs"), silent = TRUE)
   base <- status_mib()[["rss"]]
   st <- system.time(fit <- coxph(formula, data = df, ties = "efron"))
-  list(fit = fit, seconds = st[["elapsed"]], peak = status_mib()[["hwm"]] - base)
+  list(fit = fit, seconds = st[["elapsed"]], cpu = st[["user.self"]] + st[["sys.self"]],
+       peak = status_mib()[["hwm"]] - base)
 }
 rhs <- paste(covariates, collapse = " + ")
 plain <- timed(as.formula(paste("Surv(start, stop, event) ~", rhs)))
-out <- list(seconds = plain$seconds, peak_mib = plain$peak, coef = unname(coef(plain$fit)),
+out <- list(seconds = plain$seconds, cpu = plain$cpu, peak_mib = plain$peak, coef = unname(coef(plain$fit)),
             iter = plain$fit$iter)
 if (length(args) < 2 || args[2] != "--no-cluster") {
   cl <- timed(as.formula(paste("Surv(start, stop, event) ~", rhs, "+ cluster(id)")))
@@ -172,6 +182,8 @@ cat(jsonlite::toJSON(out, digits = NA, auto_unbox = TRUE), "\n")
 def run_worker(cmd: list[str], timeout: float) -> dict:
     """The JSON a worker prints, or ``{"timeout": seconds}`` when it runs out of time."""
     env = dict(os.environ)  # the workers import recidive from this checkout
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"  # single-threaded BLAS for every tool, as R's reference BLAS
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     try:
@@ -200,17 +212,21 @@ def bench(args) -> list[dict]:
                    "events": int(cols["event"].sum()), "load_before": load_average()}  # fmt: skip
             del cols
             me = [sys.executable, __file__, "--worker"]
-            row["recidive"] = run_worker([*me, "recidive", str(folder)], args.timeout)
+            # the anchors first, then recidive: their long runs do not overlap its timing
             if not args.skip_lifelines and row["n"] <= float(args.lifelines_max):
                 row["lifelines"] = run_worker([*me, "lifelines", str(folder)], args.timeout)
             if have_r:
-                extra = [] if args.r_cluster else ["--no-cluster"]
+                r_cluster = args.r_cluster and row["n"] <= float(args.r_cluster_max)
+                extra = [] if r_cluster else ["--no-cluster"]
                 row["R"] = run_worker(["Rscript", str(rscript), str(folder), *extra],
                                       args.r_timeout)  # fmt: skip
+            row["recidive"] = run_worker([*me, "recidive", str(folder)], args.timeout)
             row["load_after"] = load_average()
             _compare(row)
             rows.append(row)
             print(json.dumps(row, default=float)[:400], flush=True)
+            if args.out:  # after every size, so that a long run leaves what it has
+                write_table(args, rows)
     return rows
 
 
@@ -228,11 +244,13 @@ def _compare(row: dict) -> None:
 def markdown(rows: list[dict]) -> str:
     head = (
         "| intervals | persons | recidive s | recidive MiB | lifelines s | lifelines MiB | R s "
-        "| R MiB | lifelines/recidive | R/recidive | MiB lifelines/recidive | MiB R/recidive "
+        "| R MiB | lifelines/recidive | R/recidive | CPU s: recidive, lifelines, R "
+        "| CPU lifelines/recidive | CPU R/recidive | MiB lifelines/recidive | MiB R/recidive "
         "| cluster(id): recidive s (MiB) | cluster(id): R s (MiB) | R/recidive, cluster "
         "| max abs coef diff (lifelines, R) | max abs robust SE diff (R) "
         "| concordance s | load avg (before -> after) |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:"
+        "|---:|---|---|---:|---|\n"
     )
     lines = []
     for row in rows:
@@ -243,13 +261,16 @@ def markdown(rows: list[dict]) -> str:
                 return "not run"
             return f"> {d['timeout']:.0f} (timeout)" if "timeout" in d else f"{d[key]:.1f}"
 
+        def cpu(d):
+            return f"{d['cpu']:.2f}" if d and "cpu" in d else "–"
+
         def mib(d, key="peak_mib"):
             return f"{d[key]:.0f}" if d and key in d else "–"
 
-        def ratio(d, key="seconds", ours="seconds"):
+        def ratio(d, key="seconds", ours="seconds", r=r):
             return f"{d[key] / r[ours]:.0f}x" if d and key in d else "–"
 
-        def mem_ratio(d):
+        def mem_ratio(d, r=r):
             return f"{d['peak_mib'] / r['peak_mib']:.1f}x" if d and "peak_mib" in d else "–"
 
         diffs = ", ".join(f"{d['max_abs_diff']:.1e}" if d and "max_abs_diff" in d else "–"
@@ -260,6 +281,8 @@ def markdown(rows: list[dict]) -> str:
         lines.append(
             f"| {row['n']:.2e} | {row['persons']:.2e} | {r['seconds']:.2f} | {r['peak_mib']:.0f} "
             f"| {secs(ll)} | {mib(ll)} | {secs(rr)} | {mib(rr)} | {ratio(ll)} | {ratio(rr)} "
+            f"| {', '.join(cpu(d) for d in (r, ll, rr))} "
+            f"| {ratio(ll, 'cpu', 'cpu')} | {ratio(rr, 'cpu', 'cpu')} "
             f"| {mem_ratio(ll)} | {mem_ratio(rr)} "
             f"| {r['cluster_seconds']:.2f} ({r['cluster_peak_mib']:.0f}) | {r_cluster} "
             f"| {ratio(rr, 'cluster_seconds', 'cluster_seconds')} | {diffs} | {se_diff} "
@@ -275,6 +298,8 @@ def main(argv=None) -> None:
     parser.add_argument("--skip-lifelines", action="store_true")
     parser.add_argument("--no-r-cluster", dest="r_cluster", action="store_false",
                         help="do not time R's cluster(id) fit")  # fmt: skip
+    parser.add_argument("--r-cluster-max", default="2e6",
+                        help="largest size R's cluster(id) fit is timed at")  # fmt: skip
     parser.add_argument("--lifelines-max", default="2e6",
                         help="largest size lifelines is run at (it is slow)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=900, help="seconds per Python worker")
@@ -285,13 +310,14 @@ def main(argv=None) -> None:
     if args.worker:
         print(json.dumps(worker(args.worker[0], Path(args.worker[1]))))
         return
-    table = markdown(bench(args))
-    print(table)
-    if args.out:
-        args.out.write_text(
-            f"Command: `python benchmarks/bench_cox_intervals.py {' '.join(sys.argv[1:])}`; "
-            f"machine: {os.cpu_count()} cores.\n\n" + table
-        )
+    print(markdown(bench(args)))
+
+
+def write_table(args, rows: list[dict]) -> None:
+    args.out.write_text(
+        f"Command: `python benchmarks/bench_cox_intervals.py {' '.join(sys.argv[1:])}`; "
+        f"machine: {os.cpu_count()} cores, BLAS single-threaded in every tool.\n\n" + markdown(rows)
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ after release: ignore it (calendar time, one row per person), compress the clock
 with gaps (``rc.split_episodes``: the detention days are left out of the rows). Then it
 fits Cox models on the rows: the time to the first reoffence with clustered errors, and an
 Andersen-Gill model of every counted reoffence, with the running count of earlier ones as
-a time-varying covariate. Swap in your own registry files with ``rc.Registry.from_files``.
+a time-varying covariate, and a gap-time model (the clock restarts at each case, strata by
+the number of earlier cases). Last, the frequency the monitor reports
+(``rc.reoffending_frequency``: new cases per 100 offenders and per recidivist). Swap in your
+own registry files with ``rc.Registry.from_files``.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     print("Two-year general recidivism (1 - S), three ways of treating detention:")
     for label, at in [("ignored (calendar time)", ignore), ("compressed clock", clock),
                       ("calendar time with gaps", gaps)]:  # fmt: skip
-        print(f"  {label:<26} {1 - at['survival'].iloc[0]:.3f}  at risk {at['n_at_risk'].iloc[0]:g}")
+        print(
+            f"  {label:<26} {1 - at['survival'].iloc[0]:.3f}  at risk {at['n_at_risk'].iloc[0]:g}"
+        )
 
     # 2. Time to the first reoffence on the rows, errors clustered by person
     cox = rc.CoxModel().fit(first, "stop", "event", ["age_group", "sex"], entry="start",
@@ -74,6 +79,23 @@ def main(argv: list[str] | None = None) -> int:
     at = mcf.at([2 * DAYS, 5 * DAYS])
     print("\nMean number of reoffending days per person (the MCF) after 2 and 5 years:",
           ", ".join(f"{v:.3f}" for v in at["mcf"]))  # fmt: skip
+
+    # 4. Gap time: the clock restarts at each case (Prentice-Williams-Peterson gap-time
+    # model), strata by the number of earlier cases (0, 1, 2, 3+), errors by person
+    gap = rows.assign(stratum=rows["previous_cases"].clip(upper=3))
+    since = gap.groupby(["person_id", "previous_cases"])["start"].transform("min")
+    gap = gap.assign(gap_start=gap["start"] - since, gap_stop=gap["stop"] - since)
+    pwp = rc.CoxModel().fit(gap, "gap_stop", "event", ["age_group", "sex"], entry="gap_start",
+                            cluster="person_id", strata=["stratum"])  # fmt: skip
+    print("\nGap-time model (time since the previous case, strata by earlier cases):")
+    print(pwp.summary[["covariate", "hazard_ratio", "std_err", "naive_std_err", "p_value"]]
+          .round(4).to_string(index=False))  # fmt: skip
+
+    # 5. The frequency the monitor reports: new cases per 100 offenders and per recidivist
+    freq = rc.reoffending_frequency(cohort, horizons=(2, 5, 7)).to_frame()
+    print("\nNew cases per 100 offenders (MCF of counted cases; death censors):")
+    print(freq[["horizon_years", "per_100", "ci_lower", "ci_upper", "per_recidivist",
+                "mcf_death_terminal"]].round(3).to_string(index=False))  # fmt: skip
     return 0
 
 

@@ -30,6 +30,7 @@ from recidive.errors import (
     SmallCellWarning,
     ValidationError,
 )
+from recidive.estimation.adjusted_rates import AdjustedRates, adjusted_rates
 from recidive.estimation.competing_risks import (
     CIFResult,
     cumulative_incidence,
@@ -47,10 +48,13 @@ from recidive.estimation.mean_cumulative import (
     mean_cumulative_function_by,
 )
 from recidive.estimation.risk_table import RiskTable, risk_table
+from recidive.frequency import FrequencyTable, reoffending_frequency
 from recidive.registry import Registry
 from recidive.rules import CohortRules
+from recidive.trends import recidivism_trends
 
 __all__ = [
+    "AdjustedRates",
     "AliasedCovariateWarning",
     "ArgumentError",
     "CIFResult",
@@ -60,6 +64,7 @@ __all__ = [
     "CoxModel",
     "CutoffWarning",
     "DisclosureError",
+    "FrequencyTable",
     "EpisodesWarning",
     "InsufficientFollowUpWarning",
     "KMResult",
@@ -75,6 +80,7 @@ __all__ = [
     "SmallCellWarning",
     "ValidationError",
     "__version__",
+    "adjusted_rates",
     "age_profile",
     "build_cohort",
     "cumulative_incidence",
@@ -88,6 +94,8 @@ __all__ = [
     "mean_cumulative_function",
     "mean_cumulative_function_by",
     "recidivism_rates",
+    "recidivism_trends",
+    "reoffending_frequency",
     "report",
     "risk_table",
     "split_episodes",

@@ -51,20 +51,6 @@ from recidive.validation import positions
 _NEVER = np.int64(10**7)  # a day number later than any date pandas can hold
 _END_REASONS = ("cut_off", "death", "emigration")
 _DEATH, _EMIGRATION = _END_REASONS.index("death"), _END_REASONS.index("emigration")
-_BASE_COLUMNS = (
-    "person_id",
-    "sex",
-    "birth_date",
-    "age_at_index",
-    "age_band",
-    "age_group",
-    "exploitation_form",
-    "prior_cases",
-    "start_date",
-    "end_date",
-    "end_reason",
-    "followup_days",
-)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,7 +64,8 @@ class Cohort:
     persons : pandas.DataFrame
         One row per analysed person: ``person_id, sex, birth_date, age_at_index,
         age_band, age_group, exploitation_form, prior_cases, start_date, end_date,
-        end_reason, followup_days`` and for each criterion ``c`` ``{c}_days`` (int64)
+        end_reason, followup_days, exit_year`` (the calendar year of ``start_date``, the
+        start of the observation period) and for each criterion ``c`` ``{c}_days`` (int64)
         and ``{c}_event`` (int8, 1 = event).
     attrition : pandas.DataFrame
         ``table, step, n_before, n_after, n_excluded, reason``: for ``persons`` and for
@@ -109,7 +96,10 @@ class Cohort:
     criteria: tuple[str, ...]
 
     def survival_frame(self, criterion: str = "general") -> pd.DataFrame:
-        """The person covariates plus ``days`` and ``event`` for one criterion.
+        """Every person column but the criteria's outcomes, plus ``days`` and ``event`` of one.
+
+        Columns added to ``persons`` by the user come along, so that rates, trends and models
+        can be stratified or adjusted by them.
 
         Examples
         --------
@@ -122,7 +112,10 @@ class Cohort:
         1          2   914      0
         """
         self._check_criterion(criterion)
-        frame = self.persons.loc[:, list(_BASE_COLUMNS)]
+        outcomes = {f"{c}_{part}" for c in self.criteria for part in ("days", "event")}
+        # every person column but the outcomes: the built-in covariates and any column the
+        # user added to ``persons`` (a region, a risk score) to stratify or adjust by
+        frame = self.persons.loc[:, [c for c in self.persons.columns if c not in outcomes]]
         frame["days"] = self.persons[f"{criterion}_days"]
         frame["event"] = self.persons[f"{criterion}_event"]
         return frame
@@ -552,6 +545,7 @@ def _person_frame(
             "end_date": _date(end[keep]),
             "end_reason": pd.Categorical.from_codes(reason[keep], categories=list(_END_REASONS)),
             "followup_days": followup[keep].astype(np.int64),
+            "exit_year": _date(start[keep]).astype("datetime64[Y]").astype(np.int64) + 1970,
         }
     )
     for column in ("sex", "exploitation_form"):

@@ -55,3 +55,8 @@ MIN_CELL: int = 10
 #: Languages of the report text; the first is the default.
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 LANG: str = "nl"
+
+#: What adjusted ("gecorrigeerde") recidivism trends correct for: the offender's sex, age at
+#: the index offence, number of prior cases and form of exploitation (a covariate with one
+#: value in the cohort is left out).
+TREND_COVARIATES: tuple[str, ...] = ("sex", "age_at_index", "prior_cases", "exploitation_form")

@@ -89,7 +89,8 @@ def split_episodes(
     registry : Registry, optional
         The registry the cohort was built from (checked by its fingerprint), for its
         detentions: days in detention are gaps between rows. Without it, each person's
-        follow-up is one stretch at risk.
+        follow-up is one stretch at risk; a cohort whose rules remove detention time
+        needs it (its days at risk leave the detentions out).
     criterion : str
         Which counted cases are events: ``"general"`` (any), an offence category,
         ``"serious"`` or ``"very_serious"`` (as the cohort's criteria).
@@ -144,6 +145,12 @@ def split_episodes(
         )
     if not isinstance(recurrent, bool):
         raise ArgumentError(f"recurrent must be True or False, got {recurrent!r}")
+    if registry is None and cohort.rules.remove_detention_time:
+        raise ArgumentError(
+            "the cohort's rules remove detention time (CohortRules(remove_detention_time="
+            "True)), but no registry was given for its detentions; pass the registry the "
+            "cohort was built from, so that the days in detention become gaps between rows"
+        )
     persons = cohort.persons
     start, end = _days(persons["start_date"]), _days(persons["end_date"])
     pieces = _at_risk_pieces(_detention_blocks(cohort, registry, start, end), start, end)

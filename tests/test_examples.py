@@ -66,3 +66,4 @@ def test_detention_and_recurrent_reoffending(tmp_path):
     done = _run("detention_and_recurrent_reoffending.py", "--persons", "4000", cwd=tmp_path)
     assert "calendar time with gaps" in done.stdout
     assert "Andersen-Gill model of" in done.stdout and "robust_score" in done.stdout
+    assert "Gap-time model" in done.stdout and "New cases per 100 offenders" in done.stdout

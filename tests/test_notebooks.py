@@ -1,16 +1,23 @@
-"""Every notebook runs top to bottom in a fresh kernel, without errors, and draws a figure.
+"""Every notebook runs top to bottom in a fresh kernel, draws a figure, and is current.
 
 The committed notebooks are read, executed in memory (the files are never rewritten) with
-``notebooks/`` as the working directory, and checked for error outputs, warnings on stderr and
-at least one ``image/png`` output.
+``notebooks/`` as the working directory, once per notebook, and checked for error outputs,
+warnings on stderr and at least one ``image/png`` output; and the numbers in their committed
+text outputs must match the fresh run's (``notebook_numbers.py`` says what is left out of the
+comparison: memory addresses, paths, sizes in bytes, timings, the last printed digit). A
+failure there means the code changed since the notebook was executed: execute it again
+(``jupyter nbconvert --to notebook --execute --inplace notebooks/NAME.ipynb``) and commit it.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
 from pathlib import Path
 
 import pytest
+from notebook_numbers import numbers_in, stale_cells, text_of
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -20,12 +27,45 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 300
+# Notebooks known to be stale, by the SHA-256 of the committed file: their freshness test is
+# an expected failure only while the file is exactly that version, so executing the notebook
+# again (which changes the file) makes the test count again without editing this list.
+# Stale when the test came (code changed since they were executed): 01 cells 14, 25, 42, 48;
+# 02 cell 16 (the new naive_std_err column); 03 cells 5-41 (the synthetic registry changed).
+KNOWN_STALE = {
+    "01_reproduce_the_monitor.ipynb": "a86bc14162bcf7b7f27cf7294a880665c7f021073280b5c01703211c29547eda",
+    "02_rossi_recidivism.ipynb": "540c93862c7fc4246d2c25f97e8cda2c0f409562bf36449eb81752f8999502d9",
+    "03_your_own_data.ipynb": "d779d4c3c9113e4004140dc15c71ef7f8720b7c75568c1ce371689d63e911856",
+}
 
 
 def _outputs(nb):
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             yield index, output
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda p: p.stem)
+def executed(request):
+    """``(path, committed, fresh)``: the notebook as committed and as a fresh run left it."""
+    path = request.param
+    committed = nbformat.read(path, as_version=4)
+    fresh = copy.deepcopy(committed)
+    with pytest.MonkeyPatch.context() as patch:
+        # the kernel imports recidive from this source tree, installed or not
+        patch.setenv(
+            "PYTHONPATH",
+            os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        )
+        patch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        client = nbclient.NotebookClient(
+            fresh,
+            timeout=CELL_TIMEOUT,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        )
+        client.execute()  # raises CellExecutionError on the first failing cell
+    return path, committed, fresh
 
 
 def test_notebooks_exist():
@@ -44,22 +84,8 @@ def test_committed_notebooks_carry_their_figures():
         assert figures, f"{path.name} was committed without outputs; execute it before committing"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs(path, monkeypatch):
-    # the kernel imports recidive from this source tree, installed or not
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    )
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
-    )
-    client.execute()  # raises CellExecutionError on the first failing cell
-
+def test_notebook_runs(executed):
+    path, _, nb = executed
     errors = [(i, o["ename"]) for i, o in _outputs(nb) if o.get("output_type") == "error"]
     assert not errors, f"{path.name}: error outputs in cells {errors}"
     stderr = [
@@ -70,3 +96,18 @@ def test_notebook_runs(path, monkeypatch):
     assert not stderr, f"{path.name}: cells wrote to stderr (warnings?): {stderr}"
     figures = [i for i, o in _outputs(nb) if "image/png" in o.get("data", {})]
     assert figures, f"{path.name} produced no figure"
+
+
+def test_committed_numbers_match_a_fresh_run(executed, request):
+    path, committed, fresh = executed
+    if KNOWN_STALE.get(path.name) == hashlib.sha256(path.read_bytes()).hexdigest():
+        request.applymarker(
+            pytest.mark.xfail(reason=f"{path.name} is known to be stale; execute it again")
+        )
+    compared = sum(len(numbers_in(text_of(cell))) for cell in committed.cells)
+    assert compared > 0, f"{path.name}: no numbers in the committed text outputs to compare"
+    stale = stale_cells(committed, fresh)
+    assert not stale, (
+        f"{path.name} shows numbers that a fresh run no longer prints; execute it again and "
+        "commit it:\n  " + "\n  ".join(stale)
+    )

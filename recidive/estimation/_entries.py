@@ -134,7 +134,9 @@ def weight_at_or_after(
     return after[np.minimum(pos, end)] - after[end]
 
 
-def check_entry_before_exit(entry: np.ndarray, time: np.ndarray, exit_name: str) -> None:
+def check_entry_before_exit(
+    entry: np.ndarray, time: np.ndarray, exit_name: str, name: str = "entry"
+) -> None:
     """Raise when a row's entry is not strictly before its exit (an empty interval)."""
     bad = entry >= time
     if bad.any():
@@ -142,9 +144,9 @@ def check_entry_before_exit(entry: np.ndarray, time: np.ndarray, exit_name: str)
         j = int(rows[0])
         more = ", …" if rows.size > 5 else ""
         raise ArgumentError(
-            f"entry is not before {exit_name} in {rows.size} rows (rows "
-            f"{', '.join(str(int(r)) for r in rows[:5])}{more}; row {j}: entry "
+            f"{name} is not before {exit_name} in {rows.size} rows (rows "
+            f"{', '.join(str(int(r)) for r in rows[:5])}{more}; row {j}: {name} "
             f"{entry[j].item()!r}, {exit_name} {time[j].item()!r}); a row is at risk on "
-            f"(entry, {exit_name}], so entry must be before {exit_name}: correct the times "
-            "or drop the empty rows"
+            f"({name}, {exit_name}], so {name} must be before {exit_name}: correct the "
+            "times or drop the empty rows"
         )

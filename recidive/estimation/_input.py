@@ -104,7 +104,7 @@ def check_time(time, name: str = "time") -> np.ndarray:
 
 
 def check_entry(
-    entry, time: np.ndarray, exit_name: str = "time"
+    entry, time: np.ndarray, exit_name: str = "time", name: str = "entry"
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Check entry times (left truncation) against checked exit times ``time``.
 
@@ -114,12 +114,12 @@ def check_entry(
     """
     if entry is None:
         return None, time
-    e = _as_numeric(entry, "entry")
-    _check_length(e, time.shape[0], "entry", exit_name)
-    e = check_time(e, "entry")
+    e = _as_numeric(entry, name)
+    _check_length(e, time.shape[0], name, exit_name)
+    e = check_time(e, name)
     if e.dtype.kind != time.dtype.kind:
         e, time = e.astype(np.float64), time.astype(np.float64)
-    check_entry_before_exit(e, time, exit_name)
+    check_entry_before_exit(e, time, exit_name, name)
     return e, time
 
 

@@ -421,7 +421,7 @@ def frame_entry_rows(frame, duration, cause, by, weights, cause_of_interest, ent
     """Checked ``codes, entry, time, kind, weights`` of a frame's rows (strata: full product)."""
     check_columns(frame, [duration, cause, entry, *by], "cumulative_incidence_by")
     t = check_time(frame[duration], duration)
-    e, t = check_entry(frame[entry], t, duration)
+    e, t = check_entry(frame[entry], t, duration, entry)
     kind = competing_kind(check_cause(frame[cause], t.shape[0], cause), cause_of_interest)
     w = check_weights(frame[weights] if isinstance(weights, str) else weights, t.shape[0])
     codes, _ = stratum_codes([frame[c] for c in by] if by else None, t.shape[0], compress=False)

@@ -133,16 +133,22 @@ def _persons_per_group(rows: PersonRows, n_groups: int) -> np.ndarray:
     return np.bincount(present % n_groups, weights=weight, minlength=n_groups)
 
 
+#: Relative size below which an eigenvalue of the variance counts as 0 (R's toler.chol).
+_RANK_TOL = float(np.finfo(float).eps ** 0.75)
+
+
 def _chi_square(u: np.ndarray, variance: np.ndarray, keep: np.ndarray) -> tuple[float, int]:
     df = int(keep.sum()) - 1
     if df < 1:
         return 0.0, max(df, 0)
     diff = u[keep][1:]
     vv = variance[np.ix_(keep, keep)][1:, 1:]
-    try:
-        return float(diff @ np.linalg.solve(vv, diff)), df
-    except np.linalg.LinAlgError:  # singular (e.g. no person-level variation): g-inverse
-        return float(diff @ np.linalg.pinv(vv) @ diff), df
+    # A generalized inverse, always: a singular variance (a group without person-level
+    # variation, say) is rarely exactly singular in floating point, and ``solve`` would
+    # divide by its rounding noise (1e-33 against 0.1). Directions whose eigenvalue is
+    # below _RANK_TOL of the largest are taken as 0, as R coxph's generalized Cholesky
+    # does (toler.chol = eps^0.75), so the statistic equals R's rscore there too.
+    return float(diff @ np.linalg.pinv(vv, rtol=_RANK_TOL, hermitian=True) @ diff), df
 
 
 def mcf_equality_test(stop, event, id, groups, entry=None, weights=None) -> MCFTestResult:

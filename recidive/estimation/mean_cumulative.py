@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recidive import defaults
+from recidive import _engines, defaults
 from recidive._arguments import check_conf_level, check_time_unit, shown
 from recidive._version import __version__
 from recidive.errors import ArgumentError
@@ -227,27 +227,52 @@ def mcf_from_rows(
     grid = time_grid(rows)
     totals = grid_sums(rows, grid)
     y = at_risk(totals["enter"], totals["leave"])
-    columns = {
-        "time": grid.time,
-        **mcf_columns(totals, person_sums(rows, grid, y, totals["events"])),
-    }
+    return mcf_from_sums(
+        grid.time,
+        totals,
+        person_sums(rows, grid, y, totals["events"]),
+        entry_sums(rows),
+        {"n": float(rows.person_weight().sum()), "n_rows": rows.n_rows,
+         "weighted": rows.weight is not None},
+        conf_type, conf_level, time_unit,
+    )  # fmt: skip
+
+
+def mcf_from_sums(
+    time: np.ndarray,
+    totals: dict,
+    person_totals: dict,
+    entries: tuple[np.ndarray, np.ndarray],
+    counts: dict,
+    conf_type: str,
+    conf_level: float,
+    time_unit: str | None = None,
+) -> MCFResult:
+    """The MCF from the reduced sums (in memory, or added up over partitions).
+
+    ``totals`` from :func:`~recidive.estimation._mcf_sums.grid_sums`, ``person_totals``
+    from :func:`~recidive.estimation._mcf_sums.person_sums`, ``entries`` the distinct entry
+    times and the weight entering at each, ``counts`` ``n`` (weighted persons), ``n_rows``
+    and ``weighted``.
+    """
+    columns = {"time": time, **mcf_columns(totals, person_totals)}
     columns["ci_lower"], columns["ci_upper"] = mcf_conf_int(
         columns["mcf"], columns["std_err"], conf_type, conf_level
     )
-    entry_time, entry_weight = entry_sums(rows)
+    entry_time, entry_weight = entries
     risk = {"leave": totals["leave"], "entry_time": entry_time, "entry_weight": entry_weight}
     for arr in (*columns.values(), *risk.values()):
         arr.setflags(write=False)
     return MCFResult(
         columns,
         risk,
-        n=float(rows.person_weight().sum()),
+        n=float(counts["n"]),
         n_events=float(totals["events"].sum()),
         conf_type=conf_type,
         conf_level=conf_level,
         time_unit=time_unit,
-        weighted=rows.weight is not None,
-        n_rows=rows.n_rows,
+        weighted=bool(counts["weighted"]),
+        n_rows=int(counts["n_rows"]),
     )
 
 
@@ -337,8 +362,10 @@ def mean_cumulative_function_by(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        One row per interval at risk.
+    frame : pandas.DataFrame, dask.dataframe.DataFrame or str
+        One row per interval at risk. A Dask DataFrame or a Parquet path is reduced
+        partition by partition (:mod:`recidive.dask.mcf`); its partitions must hold whole
+        persons (all rows of an id in one partition), and ``by`` is not supported there.
     stop, event, id : str
         Columns of the stop time, the 0/1 event flag and the person.
     by : str, list of str or None
@@ -366,6 +393,10 @@ def mean_cumulative_function_by(
     conf_type, conf_level = check_mcf_conf(conf_type, conf_level)
     if time_unit is not None:
         check_time_unit(time_unit)
+    if _engines.is_distributed(frame):  # Dask: two passes of sums over whole persons
+        return _engines.implementation("mean_cumulative_function_by")(
+            frame, stop, event, id, by, entry, weights, conf_type, conf_level, time_unit
+        )
     by = [by] if isinstance(by, str) else list(by or ())
     optional = [c for c in (entry, weights) if c is not None]
     check_columns(frame, [stop, event, id, *by, *optional], "mean_cumulative_function_by")

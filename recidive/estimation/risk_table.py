@@ -540,7 +540,7 @@ def frame_risk_table(
     ecol = [] if entry is None else [entry]
     check_columns(frame, [duration, event, *by, *wcol, *ecol], what)
     t = check_time(frame[duration], duration)
-    e, t = check_entry(None if entry is None else frame[entry], t, duration)
+    e, t = check_entry(None if entry is None else frame[entry], t, duration, entry or "entry")
     n = t.shape[0]
     if cause_of_interest is None:
         kind, causes = check_event(frame[event], n, event), (1,)

@@ -20,6 +20,7 @@ from recidive.report.method_text import rules_sentences
 from recidive.report.pipeline import recidivism_section
 from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.report.section import Column, Figure, Section, Table
+from recidive.report.section_schema import SCHEMA_VERSION, section_schema
 from recidive.report.text import population_name
 
 __all__ = [
@@ -27,9 +28,11 @@ __all__ = [
     "Column",
     "Figure",
     "QualifierRules",
+    "SCHEMA_VERSION",
     "Section",
     "Table",
     "population_name",
     "recidivism_section",
     "rules_sentences",
+    "section_schema",
 ]

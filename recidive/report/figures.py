@@ -228,7 +228,7 @@ def render_figure(draw: Callable, data: dict, texts: dict, lang: str, kind: str)
     import matplotlib
     from matplotlib.figure import Figure as MplFigure
 
-    fig = MplFigure(figsize=_SIZES[draw])
+    fig = MplFigure(figsize=_SIZES.get(draw, (7.5, 4.5)))
     ax = fig.subplots()
     draw(ax, data, texts, lang)
     ax.patch.set_gid("plot-area")

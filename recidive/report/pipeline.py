@@ -34,11 +34,14 @@ from recidive._version import __version__
 from recidive.errors import ArgumentError
 from recidive.report.content import GENERAL_HORIZONS, Content, compute_content
 from recidive.report.figures import build_figures
+from recidive.report.frequency_content import frequency_content
+from recidive.report.frequency_section import add_frequency
 from recidive.report.i18n import CATALOGUES, text
 from recidive.report.qualifiers import WODC_BENCHMARK, Benchmark, QualifierRules
 from recidive.report.section import Section
 from recidive.report.tables import build_tables
 from recidive.report.text import section_text
+from recidive.report.trend_section import trend_block
 
 
 def recidivism_section(
@@ -153,17 +156,29 @@ def recidivism_section(
     say("drawing figures")
     figures = build_figures(content, benchmark, rules, lang)
     tables = build_tables(content, rules, lang)
+    say("estimating the frequency of reoffending")
+    frequency = frequency_content(cohort, min_cell, content.general)
+    parts = add_frequency(
+        {"sentences": words.sentences, "tables": tables, "figures": figures,
+         "method": words.method, "numbers": content.numbers},
+        frequency, lang, min_cell, conf_level,
+    )  # fmt: skip
+    say("estimating the trend by year of exit")
+    trend = trend_block(
+        cohort, lang, len(parts["tables"]) + 1, len(parts["figures"]) + 1, min_cell,
+        conf_type, conf_level,
+    )  # fmt: skip
     return Section(
         lang=lang,
         title=text("title", lang),
         headline=words.headline,
-        sentences=words.sentences,
+        sentences=parts["sentences"],
         qualifiers={k: q.to_dict() for k, q in words.qualifiers.items()},
-        numbers=content.numbers,
-        tables=tables,
-        figures=figures,
+        numbers=parts["numbers"],
+        tables=(*parts["tables"], *trend.tables),
+        figures=(*parts["figures"], *trend.figures),
         context=context,
-        method=words.method,
+        method=(*parts["method"], *trend.method),
         provenance=provenance(content, rules, generated),
         notes=words.notes,
         benchmark={

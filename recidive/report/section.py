@@ -21,12 +21,15 @@ import pandas as pd
 
 from recidive.errors import ArgumentError
 from recidive.report import formatting as fmt
+from recidive.report.fragment import html_fragment
 from recidive.report.section_files import (
     FORMATS,
     check_output_dir,
+    fragment_name,
     section_stem,
     write_section_files,
 )
+from recidive.report.section_schema import SCHEMA_VERSION
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -262,9 +265,14 @@ class Section:
 
     # -- renderings -------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """Every number (floats, ``None`` where suppressed) and every sentence, for JSON."""
+        """Every number (floats, ``None`` where suppressed) and every sentence, for JSON.
+
+        The document follows the shipped JSON Schema (:func:`~recidive.report.section_schema`)
+        of the version in its ``schema_version`` field.
+        """
         return to_jsonable(
             {
+                "schema_version": SCHEMA_VERSION,
                 "lang": self.lang,
                 "title": self.title,
                 "headline": self.headline,
@@ -330,6 +338,16 @@ class Section:
         template = _environment(html=True).get_template("section.html.j2")
         return template.render(**self._context(Figure.data_uri))
 
+    def to_html_fragment(self) -> str:
+        """The section as an HTML fragment to place inside another page.
+
+        No ``<html>``, ``<head>`` or ``<body>``: one ``<div class="recidive">`` holding a
+        stylesheet scoped to it and the section, every class and id prefixed with
+        ``recidive-`` (see :mod:`recidive.report.fragment`). Made from :meth:`to_html`, so
+        the two show the same content.
+        """
+        return html_fragment(self.to_html(), self.lang)
+
     def _repr_html_(self) -> str:
         return self.to_html()
 
@@ -337,7 +355,8 @@ class Section:
         """Write the section and its figures to ``directory``, all at once.
 
         Files: ``recidive.<fmt>`` (Dutch) or ``recidivism.<fmt>`` (English) and
-        ``figures/<name>.<lang>.png`` (the Markdown refers to the PNGs), so a Dutch and
+        ``figures/<name>.<lang>.png`` (the Markdown refers to the PNGs); with ``"html"``
+        also the fragment ``recidive.fragment.html`` (:meth:`to_html_fragment`), so a Dutch and
         an English section can be saved to the same directory. SVG figures are written
         only when ``figure_formats`` asks for them: they draw the same published points
         as the PNGs, but output checkers (ACRO among them) block SVG by default because
@@ -357,7 +376,7 @@ class Section:
         -------
         list of Path
             Every file written: the section files in the order of ``formats``, then the
-            figure files.
+            HTML fragment (with ``"html"``), then the figure files.
 
         Raises
         ------
@@ -389,6 +408,8 @@ class Section:
         stem = section_stem(self.lang)
         renders = {"html": self.to_html, "md": self.to_markdown, "json": self.to_json}
         files = {f"{stem}.{kind}": renders[kind]().encode("utf-8") for kind in formats}
+        if "html" in formats:
+            files[fragment_name(self.lang)] = self.to_html_fragment().encode("utf-8")
         for f in self.figures:
             for kind in figure_formats:
                 data = f.png if kind == "png" else f.svg.encode("utf-8")

@@ -12,7 +12,8 @@ All or nothing
     sees a half-written file, nor an HTML page without its figures.
 Nothing stale
     The files of a section are ``recidive.<html|md|json>`` (Dutch) or
-    ``recidivism.<html|md|json>`` (English) and ``figures/<name>.<lang>.<png|svg>``.
+    ``recidivism.<html|md|json>`` (English), the HTML fragment ``<stem>.fragment.html``
+    and ``figures/<name>.<lang>.<png|svg>``.
     Files of that kind for the same language that this run does not write (a figure
     disclosure control now withholds, a format not asked for this time) are removed, so
     no earlier, unsuppressed figure stays beside the new files. The other language's
@@ -45,6 +46,11 @@ _TEMPORARY_PREFIX = ".recidive-writing-"
 def section_stem(lang: str) -> str:
     """The name of a section's files without the extension: ``recidive`` or ``recidivism``."""
     return "recidive" if lang == "nl" else "recidivism"
+
+
+def fragment_name(lang: str) -> str:
+    """The file of the HTML fragment: ``recidive.fragment.html`` or ``recidivism.fragment.html``."""
+    return f"{section_stem(lang)}.fragment.html"
 
 
 def check_output_dir(directory: str | os.PathLike) -> Path:
@@ -139,9 +145,9 @@ def write_section_files(
 def _own_files(out: Path, lang: str) -> Iterator[Path]:
     """The files of ``lang``'s section in ``out`` (of this run or of an earlier one)."""
     stem = section_stem(lang)
-    for kind in FORMATS:
-        if (out / f"{stem}.{kind}").is_file():
-            yield out / f"{stem}.{kind}"
+    for name in (*(f"{stem}.{kind}" for kind in FORMATS), fragment_name(lang)):
+        if (out / name).is_file():
+            yield out / name
     figures = out / FIGURES_DIR
     if figures.is_dir():
         for kind in _FIGURE_KINDS:

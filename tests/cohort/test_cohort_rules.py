@@ -357,6 +357,7 @@ def test_cohort_contract_columns_and_dtypes():
         "end_date",
         "end_reason",
         "followup_days",
+        "exit_year",
         "general_days",
         "general_event",
         "drugs_days",
@@ -365,6 +366,7 @@ def test_cohort_contract_columns_and_dtypes():
     dtypes = cohort.persons.dtypes.astype(str)
     assert dtypes["general_days"] == "int64" and dtypes["general_event"] == "int8"
     assert dtypes["end_reason"] == "category" and dtypes["start_date"] == "datetime64[ns]"
+    assert dtypes["exit_year"] == "int64"
     assert list(cohort.attrition.columns) == [
         "table",
         "step",

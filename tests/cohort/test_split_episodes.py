@@ -171,3 +171,6 @@ def test_arguments(small):
         rc.split_episodes(cohort, other)
     with pytest.raises(rc.ArgumentError, match=r"recurrent must be True or False"):
         rc.split_episodes(cohort, registry, recurrent="yes")
+    compressed = rc.build_cohort(registry, rc.CohortRules(remove_detention_time=True))
+    with pytest.raises(rc.ArgumentError, match=r"remove detention time .* pass the registry"):
+        rc.split_episodes(compressed)

@@ -215,3 +215,11 @@ def test_dask_with_entry_equals_memory():
         memory = survival_rates(PERSON, "exit", "event", by=["stratum"], horizons=(1, 10, 20),
                                 time_unit="years", entry="entry").to_frame()  # fmt: skip
         pd.testing.assert_frame_equal(rates, memory)
+
+
+def test_entry_column_errors_name_the_columns():
+    bad = CP.assign(start=CP["stop"])
+    with pytest.raises(ArgumentError, match=r"start is not before stop in 891 rows"):
+        kaplan_meier_by(bad, "stop", "event", by=["stratum"], entry="start")
+    with pytest.raises(ArgumentError, match=r"column 'nope' not in the frame"):
+        survival_rates(CP, "stop", "event", entry="nope")

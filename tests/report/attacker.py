@@ -21,6 +21,9 @@ that leads to a count of 1 to ``min_cell - 1`` persons:
   published at both times, persons leaving minus reoffenders (the censored);
 * the median follow-up (one person's value?) and the shares under the age cut;
 * the selection table (persons read minus analysed minus the visible steps);
+* the frequency of reoffending: mean / per recidivist (the share of recidivists), and the
+  cases between any two published points of the mean cumulative function (from fewer
+  than ``min_cell`` persons?);
 * groups dropped from a table, values shown in Markdown/HTML/SVG but not in the JSON,
   rates published more precisely than printed, and numbers in sentences that no table
   publishes.
@@ -39,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from recidive.frequency import case_history
 
 Z = 1.959963984540054
 DAYS = 365.25
@@ -77,6 +82,15 @@ class Truth:
         days, _ = self._curve(criterion, group)
         return int((days >= years * DAYS).sum())
 
+    def cases(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per counted case (general): its person and day on the cohort's clock."""
+        history = case_history(self.cohort, "general")
+        n = history["n_cases"].to_numpy()
+        return (
+            np.repeat(history["person_id"].to_numpy(), n),
+            np.repeat(history["days"].to_numpy(), n),
+        )
+
     def size(self, group: str) -> int:
         return int(self.masks[group].sum())
 
@@ -111,6 +125,8 @@ class Published:
     extra_percents: set = field(default_factory=set)  # published percents that are not points
     conf_percent: int | None = None  # the confidence level the text states
     findings: list = field(default_factory=list)  # problems seen while reading
+    frequency: dict = field(default_factory=dict)  # years -> frequency row (mcf, per_recidivist)
+    frequency_points: set = field(default_factory=set)  # years of every published MCF point
     files: list = field(default_factory=list)
     svg_steps: int = 0
 
@@ -207,6 +223,7 @@ def _read_json(pub: Published, data: dict) -> None:
     for row in tables.get("attrition", {}).get("rows", []):
         pub.attrition[str(row["step"])] = row["n_excluded"]
         pub.counts.append((f"excluded {row['step']}", row["n_excluded"]))
+    _read_frequency(pub, tables.get("frequency", {}).get("rows", []), data)
     for figure in data["figures"]:
         figure_data = figure["data"]
         for curve in figure_data.get("curves", []):
@@ -238,6 +255,25 @@ def _read_json(pub: Published, data: dict) -> None:
         shown = int(read.group(1).replace(".", "").replace(",", ""))
         if shown != pub.n_read:
             pub.findings.append(f"method box shows {shown} persons read, JSON {pub.n_read}")
+
+
+def _read_frequency(pub: Published, rows: list, data: dict) -> None:
+    """The frequency table, its key numbers and the MCF figure's points (one curve)."""
+    cells = [*rows, *data["numbers"].get("frequency", {}).values()]
+    for row in cells:
+        if row.get("mcf") is None:
+            continue
+        key = round(float(row["horizon_years"]), 6)
+        if key in pub.frequency and pub.frequency[key]["mcf"] != row["mcf"]:
+            pub.findings.append(f"frequency {key:g}y shows two values")
+        pub.frequency.setdefault(key, row)
+        pub.frequency_points.add(key)
+    for figure in data["figures"]:
+        for p in figure["data"].get("points", []):
+            key = round(float(p["years"]), 6)
+            if key in pub.frequency and pub.frequency[key]["mcf"] != p["mcf"]:
+                pub.findings.append(f"figure {figure['name']}: frequency {key:g}y differs")
+            pub.frequency_points.add(key)
 
 
 def _row_point(pub: Published, criterion, group, row: dict, source: str) -> None:
@@ -411,6 +447,7 @@ def attack(pub: Published, truth: Truth) -> Attack:
     _route_at_risk(pub, truth, out, m)
     _route_cohort(pub, truth, out, m)
     _route_sentences(pub, out)
+    _route_frequency(pub, truth, out, m)
     return out
 
 
@@ -591,3 +628,28 @@ def _route_sentences(pub: Published, out: Attack) -> None:
         out.tried["sentence number"] += 1
         if percent not in known:
             out.findings.append(f"a sentence says {percent}%, which no table publishes")
+
+
+def _route_frequency(pub: Published, truth: Truth, out: Attack, m: int) -> None:
+    """Frequencies: mcf / per recidivist gives the share of recidivists (rate x N); mcf x N
+    and differences between any two published points give case totals, which must come
+    from 0 or at least ``m`` persons."""
+    for years, row in pub.frequency.items():
+        out.tried["frequency / per recidivist"] += 1
+        events = truth.events("general", "all", years)
+        if row.get("per_recidivist") and _small(events, m):
+            out.findings.append(f"frequency {years:g}y: mcf / per recidivist gives {events}")
+    person, day = truth.cases()
+    points = sorted(pub.frequency_points)
+    for a, b in itertools.combinations([0.0, *points], 2):
+        out.tried["frequency cases"] += 1
+        # the last whole day counted at a point (years are read at 6 decimals)
+        first, last = np.floor(a * DAYS + 1e-3), np.floor(b * DAYS + 1e-3)
+        inside = (day > first) & (day <= last)
+        if a == 0.0:
+            inside |= day == 0
+        contributors = np.unique(person[inside]).size
+        if _small(contributors, m):
+            out.findings.append(
+                f"frequency {a:g}y-{b:g}y: the cases come from {contributors} persons"
+            )

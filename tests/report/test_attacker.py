@@ -26,7 +26,7 @@ from report_helpers import FIXED_DATE
 
 import recidive as rc
 from recidive.errors import DisclosureError, SmallCellWarning
-from recidive.report import content, disclosure, safe_rates
+from recidive.report import content, disclosure, frequency_content, safe_rates
 
 OPT_IN = "RECIDIVE_ATTACK_N" in os.environ
 N_REGISTRIES = int(os.environ.get("RECIDIVE_ATTACK_N", "36"))
@@ -110,7 +110,8 @@ def test_the_attacker_finds_nothing(tmp_path):
     )
     assert total["sections"] > len(registries)  # most registries publish, in both languages
     assert total["targets"] > 100  # the registries are small enough for counts to hide
-    for route in ("rate x N", "difference", "interval", "persons leaving", "published count"):
+    for route in ("rate x N", "difference", "interval", "persons leaving", "published count",
+                  "frequency cases", "frequency / per recidivist"):  # fmt: skip
         assert total["tried"][route] > 0, route
     assert not total["findings"], "\n".join(total["findings"][:30])
 
@@ -135,8 +136,17 @@ TEETH = [(40, 5, 10), (90, 6, 10), (150, 7, 10), (300, 8, 10)]
 
 def test_without_suppression_the_attacker_finds_small_counts(tmp_path):
     findings = findings_with(TEETH, tmp_path, published_min_cell=1)
-    for route in ("rate x N", "difference", "published count", "persons leaving"):
+    for route in ("rate x N", "difference", "published count", "persons leaving", "frequency"):
         assert any(f.startswith(route) for f in findings), route
+
+
+def test_without_the_event_total_rule_frequencies_give_small_counts(tmp_path, monkeypatch):
+    def everything_safe(contributions, min_cell=10, nk=None, p=None):
+        return float(np.sum(contributions)), ""
+
+    monkeypatch.setattr(frequency_content.disclosure, "safe_event_total", everything_safe)
+    findings = findings_with(TEETH, tmp_path)
+    assert any(f.startswith("frequency") for f in findings)
 
 
 def test_without_the_increment_rule_differences_give_small_counts(tmp_path, monkeypatch):

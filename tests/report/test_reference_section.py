@@ -178,6 +178,8 @@ def test_figures_tables_method_and_provenance(default_section_nl, default_cohort
         "figure_1_cumulative",
         "figure_2_by_type",
         "figure_3_by_age",
+        "figure_frequency",
+        "figure_trend",
     ]
     assert all(f.png.startswith(b"\x89PNG") and "<svg" in f.svg for f in s.figures)
     assert {t.name for t in s.tables} >= {
@@ -187,6 +189,7 @@ def test_figures_tables_method_and_provenance(default_section_nl, default_cohort
         "cox",
         "standardised",
         "attrition",
+        "trend",
     }
     cox = s.table("cox").to_frame()
     assert {"age_decades", "prior_log2", "female"} <= set(cox["covariate"])

@@ -59,7 +59,9 @@ def test_json_is_strict_and_numbers_are_floats(small_section_nl):
     cell = data["numbers"]["general"]["2"]
     assert isinstance(cell["rate"], float) and isinstance(cell["ci_lower"], float)
     assert isinstance(cell["n"], int)
-    assert [s["key"] for s in data["sentences"]][:4] == ["high", "fast", "serious", "young"]
+    keys = [s["key"] for s in data["sentences"]]
+    assert keys[:4] == ["high", "fast", "serious", "young"]
+    assert "frequency" in keys and "benchmark" in keys
     assert all(isinstance(s["text"], str) for s in data["sentences"])
     assert set(data["qualifiers"]) == {"high", "fast", "serious", "young"}
 
@@ -67,7 +69,7 @@ def test_json_is_strict_and_numbers_are_floats(small_section_nl):
 def test_html_is_self_contained(small_section_nl):
     html = small_section_nl.to_html()
     n_figures = len(small_section_nl.figures)
-    assert n_figures == 3
+    assert n_figures == 4
     embedded = html.count('<img src="data:image/png;base64,') + html.count("<svg")
     assert embedded == n_figures
     assert not re.search(r"""(src|href)=["'](?!data:)""", html)
@@ -96,14 +98,17 @@ def test_save_writes_every_format_and_figure(small_section_nl, tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {
         "figures",
         "recidive.html",
+        "recidive.fragment.html",
         "recidive.md",
         "recidive.json",
     }
     names = sorted(p.name for p in (tmp_path / "figures").iterdir())
     # PNG only by default: output checkers block SVG (docs/disclosure.md)
     assert names == sorted(f"{f.name}.nl.png" for f in small_section_nl.figures)
-    assert written[:3] == [tmp_path / f"recidive.{ext}" for ext in ("html", "md", "json")]
-    assert len(written) == 3 + len(small_section_nl.figures)
+    assert written[:4] == [
+        tmp_path / f"recidive.{ext}" for ext in ("html", "md", "json", "fragment.html")
+    ]
+    assert len(written) == 4 + len(small_section_nl.figures)
     markdown = written[1].read_text(encoding="utf-8")
     for f in small_section_nl.figures:
         assert f"figures/{f.name}.nl.png" in markdown

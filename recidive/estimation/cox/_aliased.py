@@ -62,7 +62,7 @@ def drop_columns(rs: RiskSets, kept: np.ndarray) -> RiskSets:
     """The risk sets with only the ``kept`` model columns."""
     return dataclasses.replace(
         rs,
-        x=np.asfortranarray(rs.x[:, kept]),
+        x=None if rs.x is None else np.asfortranarray(rs.x[:, kept]),
         means=rs.means[kept],
         wx_events=rs.wx_events[kept],
         pattern_x=None if rs.pattern_x is None else rs.pattern_x[:, kept],
@@ -71,7 +71,7 @@ def drop_columns(rs: RiskSets, kept: np.ndarray) -> RiskSets:
 
 def constant_within_strata(rs: RiskSets, column: int) -> bool:
     """Whether a model column has one value within every stratum (rows sorted by stratum)."""
-    x = rs.x[:, column]
+    x = rs.x[:, column] if rs.x is not None else rs.pattern_x[rs.pattern, column]
     starts = np.searchsorted(rs.stratum, np.unique(rs.stratum))
     return bool(np.array_equal(np.minimum.reduceat(x, starts), np.maximum.reduceat(x, starts)))
 

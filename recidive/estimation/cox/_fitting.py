@@ -80,7 +80,7 @@ def risk_sets(frame, design, rows: ModelRows, strata: bool, ties: str, collapse:
         raise no_events_error(n_rows, event)
     if collapsed is not None:
         rs = build_risk_sets(
-            collapsed.x, collapsed.time, collapsed.event, collapsed.weight, collapsed.stratum,
+            None, collapsed.time, collapsed.event, collapsed.weight, collapsed.stratum,
             ties, presorted=True, pattern=collapsed.pattern, pattern_x=collapsed.pattern_x,
             entry=collapsed.entry,
         )  # fmt: skip
@@ -108,10 +108,10 @@ def fit_model(rs: RiskSets, names, strata, max_iter: int, tol: float) -> tuple:
     Returns the reduced risk sets, the Newton fit, the mask of the kept columns and the
     evaluation at zero (of the kept columns).
     """
-    at_zero = evaluate(rs, np.zeros(rs.x.shape[1]))
+    at_zero = evaluate(rs, np.zeros(rs.means.shape[0]))
     singular = singular_columns(at_zero.information)
     if strata:  # exactly, whatever the scale of the information (a lone such column)
-        singular |= [constant_within_strata(rs, j) for j in range(rs.x.shape[1])]
+        singular |= [constant_within_strata(rs, j) for j in range(rs.means.shape[0])]
     if singular.all():
         raise ArgumentError(
             f"every covariate is aliased ({', '.join(map(repr, names))}: constant within "
@@ -122,8 +122,8 @@ def fit_model(rs: RiskSets, names, strata, max_iter: int, tol: float) -> tuple:
         within = np.array([constant_within_strata(rs, j) for j in np.flatnonzero(singular)])
         warn_aliased(names, singular, strata, within)
         rs = drop_columns(rs, ~singular)
-        at_zero = evaluate(rs, np.zeros(rs.x.shape[1]))
-    nf = newton_iterations(lambda beta: evaluate(rs, beta), rs.x.shape[1], max_iter, tol,
+        at_zero = evaluate(rs, np.zeros(rs.means.shape[0]))
+    nf = newton_iterations(lambda beta: evaluate(rs, beta), rs.means.shape[0], max_iter, tol,
                            first=at_zero)  # fmt: skip
     return rs, nf, ~singular, at_zero
 

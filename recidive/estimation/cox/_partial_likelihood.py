@@ -36,17 +36,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recidive.estimation.cox._pattern_cells import (
+    PatternCells,
+    cell_quadratic,
+    cell_sums,
+    cells_pay,
+    pattern_cells,
+)
+
 _CHUNK = 1 << 16  # rows per block for products, to bound temporaries
-#: Rows entering late are summed per (entry slot, covariate pattern) cell when there are at
-#: most this many cells per such row plus a slack (one bincount, then a small product).
-_LATE_CELLS_PER_ROW, _LATE_CELLS_SLACK = 2, 1 << 20
 
 
 @dataclass
 class RiskSets:
     """Data sorted by (stratum, time) and the fixed group structure."""
 
-    x: np.ndarray  # (n, p), centred
+    x: np.ndarray | None  # (n, p), centred; None for collapsed rows (see model_matrix)
     time: np.ndarray
     event: np.ndarray  # bool
     weight: np.ndarray
@@ -79,7 +84,9 @@ class RiskSets:
     late: np.ndarray | None = None
     late_slot: np.ndarray | None = None
     entry_slot: np.ndarray | None = None  # every row's entry slot (-1: none)
-    late_code: np.ndarray | None = None  # collapsed rows: slot * patterns + pattern, late rows
+    # collapsed rows with few enough (group, pattern) cells: the weights per cell, so that an
+    # evaluation costs O(cells), not O(rows) (see PatternCells)
+    cells: PatternCells | None = None
 
     @property
     def n_groups(self) -> int:
@@ -94,8 +101,9 @@ def build_risk_sets(
 
     With ``presorted=True`` the rows are already sorted by (stratum, time) and ``x`` is an
     F-order float array that is centred in place; ``pattern``/``pattern_x`` (optional) say
-    that row ``i`` of ``x`` is row ``pattern[i]`` of ``pattern_x``. ``entry`` (optional)
-    holds the rows' entry times (counting-process data).
+    that row ``i`` of ``x`` is row ``pattern[i]`` of ``pattern_x``, and then ``x`` may be
+    None (built only when asked for: :func:`model_matrix`). ``entry`` (optional) holds the
+    rows' entry times (counting-process data).
     """
     if presorted:
         order = None  # the identity
@@ -113,8 +121,12 @@ def build_risk_sets(
         weight, stratum = weight[order], stratum[order]
         entry = None if entry is None else entry[order]
     wsum = weight.sum()
-    means = (weight @ x) / wsum if x.shape[1] else np.zeros(0)
-    x -= means
+    if x is None:
+        pattern_weight = np.bincount(pattern, weights=weight, minlength=len(pattern_x))
+        means = (pattern_weight @ pattern_x) / wsum
+    else:
+        means = (weight @ x) / wsum if x.shape[1] else np.zeros(0)
+        x -= means
     n = len(time)
     new = np.ones(n, dtype=bool)
     new[1:] = (time[1:] != time[:-1]) | (stratum[1:] != stratum[:-1])
@@ -134,21 +146,24 @@ def build_risk_sets(
     deaths = np.add.reduceat(weight[ev_rows], ev_starts) if len(ev_rows) else np.zeros(0)
 
     term_counts, term_f, term_w = tie_terms(deaths, ties)
-    wx_events = np.where(event, weight, 0.0) @ x  # no (events x p) copy
     if pattern_x is not None:
         pattern_x = pattern_x - means
+    if x is None:
+        event_weight = np.bincount(pattern[event], weights=weight[event], minlength=len(pattern_x))
+        wx_events = event_weight @ pattern_x
+    else:
+        wx_events = np.where(event, weight, 0.0) @ x  # no (events x p) copy
     slot = None if entry is None else entry_slots(entry, starts, time[starts], stratum_bounds)
     late = None if slot is None else np.flatnonzero(slot >= 0)
-    late_code = None
-    if late is not None and pattern is not None:
-        n_pat = pattern_x.shape[0]
-        if len(starts) * n_pat <= _LATE_CELLS_PER_ROW * late.shape[0] + _LATE_CELLS_SLACK:
-            late_code = slot[late] * n_pat + pattern[late]
+    cells = None
+    if pattern is not None and cells_pay(len(starts), len(pattern_x), n):
+        cells = pattern_cells(pattern, weight, group, len(starts), len(pattern_x),
+                              stratum_bounds, ev_rows, ev_starts, ev_groups, late, slot)  # fmt: skip
     return RiskSets(
         x, time, event, weight, stratum, order, starts, group, group_stratum,
         stratum_bounds, ev_rows, ev_starts, ev_groups, deaths, term_counts, term_f,
         term_w, wx_events, means, pattern, pattern_x, entry=entry, late=late,
-        late_slot=None if slot is None else slot[late], entry_slot=slot, late_code=late_code,
+        late_slot=None if slot is None else slot[late], entry_slot=slot, cells=cells,
     )  # fmt: skip
 
 
@@ -250,6 +265,38 @@ class Evaluation:
     c1: np.ndarray
     c2: np.ndarray
     c3: np.ndarray
+    beta: np.ndarray | None = None
+    # pattern cells: exp(x beta - shift) of each pattern (eta and risk are then None)
+    pattern_scale: np.ndarray | None = None
+
+
+def model_matrix(rs: RiskSets, rows: np.ndarray | None = None) -> np.ndarray:
+    """The centred model columns of the sorted rows (or of ``rows`` of them).
+
+    Collapsed rows keep only their patterns: the full matrix is built from them when first
+    asked for (a robust variance, ``cox_zph``) and kept.
+    """
+    if rs.x is not None:
+        return rs.x if rows is None else rs.x[rows]
+    if rows is not None:
+        return rs.pattern_x[rs.pattern[rows]]
+    rs.x = np.asfortranarray(rs.pattern_x[rs.pattern])
+    return rs.x
+
+
+def linear_predictor(rs: RiskSets, beta: np.ndarray) -> np.ndarray:
+    """``x beta`` of every sorted row (centred)."""
+    if rs.pattern is not None:
+        return (rs.pattern_x @ beta)[rs.pattern]
+    return rs.x @ beta if rs.x.shape[1] else np.zeros(len(rs.time))
+
+
+def row_risk(rs: RiskSets, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    """The linear predictor and risk ``w exp(eta - shift)`` of every sorted row at ``ev``."""
+    if ev.eta is not None:
+        return ev.eta, ev.risk
+    eta = (rs.pattern_x @ ev.beta)[rs.pattern]
+    return eta, rs.weight * np.exp(eta - ev.shift)
 
 
 def group_scalars(rs: RiskSets, s0: np.ndarray, e0: np.ndarray):
@@ -322,30 +369,48 @@ def information_from_sums(quad, s1, e1, c1, c2, c3) -> np.ndarray:
 
 def evaluate(rs: RiskSets, beta: np.ndarray, need_information: bool = True) -> Evaluation:
     """Log partial likelihood, score and information at ``beta``."""
-    x = rs.x
+    if rs.cells is not None:
+        return _evaluate_cells(rs, beta, need_information)
+    x = model_matrix(rs)
     if rs.pattern is not None:
-        eta = (rs.pattern_x @ beta)[rs.pattern]
+        eta_pattern = rs.pattern_x @ beta
+        shift = float(eta_pattern.max()) if len(eta_pattern) else 0.0
+        eta = eta_pattern[rs.pattern]
+        risk = rs.weight * np.exp(eta_pattern - shift)[rs.pattern]
     else:
         eta = x @ beta if x.shape[1] else np.zeros(len(rs.time))
-    shift = float(eta.max()) if len(eta) else 0.0
-    risk = rs.weight * np.exp(eta - shift)
+        shift = float(eta.max()) if len(eta) else 0.0
+        risk = rs.weight * np.exp(eta - shift)
+    ev = rs.ev_rows
     g0 = np.add.reduceat(risk, rs.starts)
     g1 = _group_sums(x, risk, rs.starts)
     if rs.late is not None and rs.late.size:
         _subtract_late(rs, x, risk, g0, g1)
+    e0 = np.add.reduceat(risk[ev], rs.ev_starts)
+    e1 = _group_sums(x, risk[ev], rs.ev_starts, rows=ev)
     s0_all = reverse_cumsum(g0, rs.stratum_bounds)
     s1_all = reverse_cumsum(g1, rs.stratum_bounds)
     s0, s1 = s0_all[rs.ev_groups], s1_all[rs.ev_groups]
-    ev = rs.ev_rows
-    e0 = np.add.reduceat(risk[ev], rs.ev_starts)
-    e1 = _group_sums(x, risk[ev], rs.ev_starts, rows=ev)
     loglik, score, (a, b, c1, c2, c3) = likelihood_from_sums(
         rs, s0, s1, e0, e1, float(rs.weight[ev] @ eta[ev]), shift
     )
-    info = None
+    ev_ = Evaluation(loglik, score, None, eta, shift, risk, s0, s1, e0, e1, a, b, c1, c2, c3, beta)
     if need_information:
-        info = information(rs, risk, s1, e1, a, b, c1, c2, c3)
-    return Evaluation(loglik, score, info, eta, shift, risk, s0, s1, e0, e1, a, b, c1, c2, c3)
+        ev_.information = information(rs, ev_, a, b, c1, c2, c3)
+    return ev_
+
+
+def _evaluate_cells(rs: RiskSets, beta: np.ndarray, need_information: bool) -> Evaluation:
+    """:func:`evaluate` from the pattern cells: O(groups x patterns), no pass over the rows."""
+    eta_pattern, shift, scale, (s0, s1, e0, e1) = cell_sums(rs.cells, rs.pattern_x, beta)
+    loglik, score, (a, b, c1, c2, c3) = likelihood_from_sums(
+        rs, s0, s1, e0, e1, float(rs.cells.event_patterns @ eta_pattern), shift
+    )
+    ev = Evaluation(loglik, score, None, None, shift, None, s0, s1, e0, e1, a, b, c1, c2, c3,
+                    beta, scale)  # fmt: skip
+    if need_information:
+        ev.information = information(rs, ev, a, b, c1, c2, c3)
+    return ev
 
 
 def _subtract_late(rs: RiskSets, x: np.ndarray, risk: np.ndarray, g0, g1) -> None:
@@ -356,13 +421,6 @@ def _subtract_late(rs: RiskSets, x: np.ndarray, risk: np.ndarray, g0, g1) -> Non
     """
     late, slot = rs.late, rs.late_slot
     r = risk[late]
-    if rs.late_code is not None:  # collapsed rows: x is the pattern's, so sum r per cell
-        n_pat = rs.pattern_x.shape[0]
-        cells = np.bincount(rs.late_code, weights=r, minlength=rs.n_groups * n_pat)
-        cells = cells.reshape(rs.n_groups, n_pat)
-        g0 -= cells.sum(axis=1)
-        g1 -= cells @ rs.pattern_x
-        return
     g0 -= np.bincount(slot, weights=r, minlength=rs.n_groups)
     buf = np.empty(late.shape[0])
     for j in range(x.shape[1]):
@@ -385,11 +443,20 @@ def at_risk_window(rs: RiskSets, cumulative: np.ndarray) -> np.ndarray:
     return out
 
 
-def information(rs, risk, s1, e1, a, b, c1, c2, c3) -> np.ndarray:
-    """Information matrix from the per-event-time scalars (see module docstring)."""
+def information(rs: RiskSets, ev: Evaluation, a, b, c1, c2, c3) -> np.ndarray:
+    """Information matrix from the per-event-time scalars (see module docstring).
+
+    ``ev`` gives the risk (per row, or per pattern cell) and ``s1``, ``e1``; ``a`` to
+    ``c3`` may be scaled (``cox_zph`` uses them times a function of time).
+    """
+    s1, e1 = ev.s1, ev.e1
+    if ev.pattern_scale is not None:  # sum r (A - delta b) per pattern, from the cells
+        quad = cell_quadratic(rs.cells, rs.pattern_x, ev.pattern_scale, a, b)
+        return information_from_sums(quad, s1, e1, c1, c2, c3)
     cum_a = np.zeros(rs.n_groups)
     cum_a[rs.ev_groups] = a
     cum_a = forward_cumsum(cum_a, rs.stratum_bounds)
+    _, risk = row_risk(rs, ev)
     v = at_risk_window(rs, cum_a)
     v[rs.ev_rows] -= _b_per_event_row(rs, b)
     v *= risk
@@ -437,7 +504,7 @@ def _inverse(info: np.ndarray) -> np.ndarray:
 
 def newton_raphson(rs: RiskSets, max_iter: int = 20, tol: float = 1e-9) -> NewtonFit:
     """Newton-Raphson on the rows in memory (see :func:`newton_iterations`)."""
-    return newton_iterations(lambda beta: evaluate(rs, beta), rs.x.shape[1], max_iter, tol)
+    return newton_iterations(lambda beta: evaluate(rs, beta), rs.means.shape[0], max_iter, tol)
 
 
 def newton_iterations(
@@ -505,7 +572,7 @@ def score_residuals(rs: RiskSets, ev: Evaluation) -> np.ndarray:
     Uses Efron's (or Breslow's) means and hazard increments; a death at a tied
     time takes the share ``1 - f_k`` of each of the Efron terms of its time.
     """
-    x = rs.x
+    x = model_matrix(rs)
     counts = np.diff(np.append(rs.ev_starts, len(rs.ev_rows)))
     xbb, hx, hx_own = residual_terms(ev, rs.deaths)
     g_a = np.zeros(rs.n_groups)
@@ -517,7 +584,8 @@ def score_residuals(rs: RiskSets, ev: Evaluation) -> np.ndarray:
     er = rs.ev_rows
     cum_a[er] -= np.repeat(ev.b, counts)
     cum_hx[er] -= np.repeat(hx_own, counts, axis=0)
-    r = np.exp(ev.eta - ev.shift)
+    eta, _ = row_risk(rs, ev)
+    r = np.exp(eta - ev.shift)
     resid = -(r[:, None] * (x * cum_a[:, None] - cum_hx))
     resid[er] += x[er] - np.repeat(xbb, counts, axis=0)
     return resid

@@ -22,6 +22,7 @@ from recidive.estimation.cox._columns import (
 )
 from recidive.estimation.cox._design import build_design
 from recidive.estimation.cox._fitting import Fitted, ModelRows, fit_model, risk_sets, variances
+from recidive.estimation.cox._partial_likelihood import linear_predictor
 from recidive.estimation.cox.prediction import predict_survival, standardized_survival
 from recidive.estimation.cox.results import CoxResults
 from recidive.estimation.cox.zph import cox_zph
@@ -201,7 +202,7 @@ def fit_cox(
         nf, tuple(n for n, k in zip(design.names, kept, strict=True) if k), max_iter, tol
     )
     variance, robust_score = variances(Fitted(rs, nf, kept, at_zero, sorted_clusters), robust)
-    lp = rs.x @ nf.beta
+    lp = linear_predictor(rs, nf.beta)
     counts = dict(n=n_total, n_events=n_events, n_rows=n_rows, n_distinct_rows=len(rs.time))
     if sorted_clusters is not None:
         counts["n_clusters"] = int(sorted_clusters.max()) + 1

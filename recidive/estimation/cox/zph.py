@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import special
 
 from recidive.errors import ArgumentError
-from recidive.estimation.cox._partial_likelihood import information
+from recidive.estimation.cox._partial_likelihood import information, model_matrix
 
 _TRANSFORMS = ("km", "identity", "log", "rank")
 
@@ -124,13 +124,11 @@ def cox_zph(results, transform: str = "km") -> ZphResult:
 
     counts = np.diff(np.append(rs.ev_starts, len(er)))
     xbb = (ev.s1 * ev.a[:, None] - ev.e1 * ev.b[:, None]) / rs.deaths[:, None]
-    schoen = rs.x[er] - np.repeat(xbb, counts, axis=0)
+    schoen = model_matrix(rs, er) - np.repeat(xbb, counts, axis=0)
     u2 = (rs.weight[er] * np.repeat(gt, counts)) @ schoen
 
     def info(m):
-        return information(
-            rs, ev.risk, ev.s1, ev.e1, ev.a * m, ev.b * m, ev.c1 * m, ev.c2 * m, ev.c3 * m
-        )
+        return information(rs, ev, ev.a * m, ev.b * m, ev.c1 * m, ev.c2 * m, ev.c3 * m)
 
     i11 = ev.information
     i12 = info(gt)
@@ -199,7 +197,7 @@ def _scaled_residuals(rs, terms, beta, schoen, i11) -> pd.DataFrame:
     used = np.zeros((len(levels), p))
     for s_i, s in enumerate(levels):
         in_s = rs.stratum == s
-        xs = rs.x[in_s]
+        xs = model_matrix(rs, np.flatnonzero(in_s))
         varies = (xs != xs[0]).any(axis=0)
         used[s_i] = varies * rs.weight[er][strat == s].sum()
     terms = list(terms.items())

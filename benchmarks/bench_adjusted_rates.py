@@ -1,0 +1,141 @@
+"""Adjusted rates at registry scale: the direct method with its intervals against one Cox fit.
+
+The issue's target: the direct method (a Cox model with the exit year as a factor, the mean
+of ``1 - S(t | x, year)`` over all persons for every year, and the influence-function
+standard errors) for 1e6 persons and 12 exit years in at most 3x the time of one Cox fit on
+the same data. The data are generated with a fixed seed: exit years 2008-2019 with a common
+cut-off (later years followed less long), integer days (ties), age at the index offence
+(continuous), sex, prior cases 0-20 and five exploitation forms, with a composition that
+shifts over the years. Timed in one process, data in memory:
+
+- ``fit_cox(frame, "days", "event", ["exit_year", *covariates])`` (Efron), the fit alone;
+- ``adjusted_rates(frame, ..., method="direct")`` at 2 years and at 2, 5 and 7 years,
+  the whole call (its own fit included);
+- ``method="indirect"`` likewise;
+- a bootstrap is not needed for the direct method; its cost is one whole call per resample
+  (a few resamples timed; 200 resamples would take 200 times that).
+
+    python benchmarks/bench_adjusted_rates.py --n 1e6 --out benchmarks/results_adjusted_rates.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from recidive import adjusted_rates  # noqa: E402
+from recidive.estimation.cox import fit_cox  # noqa: E402
+
+SEED = 20250701
+COVARIATES = ["age", "sex", "prior_cases", "exploitation_form"]
+FORMS = ["arbeid", "binnenlands", "crimineel", "grensoverschrijdend", "overig"]
+
+
+def exit_cohorts(n: int, seed: int = SEED) -> pd.DataFrame:
+    """``n`` persons, exit years 2008-2019, one cut-off (2021-06-30), shifting composition."""
+    rng = np.random.default_rng(seed)
+    year = rng.integers(2008, 2020, n)
+    k = year - 2008
+    followup = (2021.5 - year - rng.random(n)) * 365.25
+    age = 18 + rng.gamma(2.5, (17 - 0.6 * k) / 2.5)
+    male = rng.random(n) < 0.8
+    prior = np.minimum(rng.negative_binomial(1.2, 1.2 / (1.2 + 1.2 + 0.2 * k)), 20)
+    form = rng.choice(len(FORMS), n, p=[0.1, 0.6, 0.1, 0.15, 0.05])
+    lp = -0.03 * (age - 30) + 0.3 * male + 0.5 * np.log1p(prior) + 0.1 * form - 0.02 * k
+    t_event = 4000 * (rng.exponential(size=n) / np.exp(lp)) ** (1 / 0.75)
+    days = np.ceil(np.minimum(t_event, followup)).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "exit_year": year,
+            "days": days,
+            "event": (t_event <= followup).astype(np.int8),
+            "age": age,
+            "sex": np.where(male, "M", "F"),
+            "prior_cases": prior,
+            "exploitation_form": pd.Categorical.from_codes(form, FORMS),
+        }
+    )
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    best, out = np.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=float, default=1e6)
+    parser.add_argument("--boot", type=int, default=2, help="bootstrap resamples timed")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    n = int(args.n)
+    frame = exit_cohorts(n)
+    model = frame.assign(exit_year=pd.Categorical(frame["exit_year"]))
+    load = os.getloadavg()
+    fit_s, fit = timed(
+        lambda: fit_cox(model, "days", "event", ["exit_year", *COVARIATES]), repeat=2
+    )
+
+    def call(horizons, method="direct", data=frame):
+        return adjusted_rates(
+            data, "days", "event", "exit_year", COVARIATES, horizons, method=method
+        )
+
+    direct2_s, direct2 = timed(lambda: call((2,)), repeat=2)
+    direct257_s, _ = timed(lambda: call((2, 5, 7)))
+    indirect_s, _ = timed(lambda: call((2,), "indirect"))
+    rng = np.random.default_rng(1)
+    boot_s, _ = timed(
+        lambda: [call((2,), data=frame.iloc[rng.integers(0, n, n)]) for _ in range(args.boot)]
+    )
+    table = direct2.to_frame()
+    rows = [
+        ("one Cox fit (exit year + covariates, Efron)", fit_s, 1.0),
+        ("direct, 2 years, with IF intervals", direct2_s, direct2_s / fit_s),
+        ("direct, 2/5/7 years, with IF intervals", direct257_s, direct257_s / fit_s),
+        ("indirect, 2 years, with delta-method intervals", indirect_s, indirect_s / fit_s),
+        (f"bootstrap of the direct method, per resample ({args.boot} timed)",
+         boot_s / args.boot, boot_s / args.boot / fit_s),
+    ]  # fmt: skip
+    lines = [
+        f"Command: `python benchmarks/bench_adjusted_rates.py --n {args.n:g}`; machine: "
+        f"{os.cpu_count()} cores shared with other work (load average before: "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}).",
+        "",
+        f"{n:,} persons, 12 exit years (2008-2019), {int(frame['event'].sum()):,} events, "
+        f"{len(fit.names)} model columns; times are the best of 2 for the fit and the direct method at 2 years, one run otherwise.",
+        "",
+        "| workload | seconds | x one Cox fit |",
+        "|---|---:|---:|",
+        *(f"| {name} | {sec:.2f} | {ratio:.2f}x |" for name, sec, ratio in rows),
+        "",
+        "Target (issue 17): the direct method with its influence-function intervals in at most "
+        f"3x one Cox fit: {'met' if direct2_s <= 3 * fit_s else 'NOT met'} at 2 years "
+        f"({direct2_s / fit_s:.2f}x), {'met' if direct257_s <= 3 * fit_s else 'NOT met'} at "
+        f"2/5/7 years ({direct257_s / fit_s:.2f}x).",
+        "",
+        "Adjusted 2-year rates (direct):",
+        "",
+        table[["exit_year", "observed_rate", "adjusted_rate", "std_err", "status"]]
+        .round(4)
+        .to_markdown(index=False),
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
