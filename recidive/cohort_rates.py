@@ -12,12 +12,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
+from scipy.stats import norm
 
 from recidive import _engines, defaults
-from recidive._arguments import check_horizons, check_names, shown
+from recidive._arguments import check_conf, check_horizons, check_names, shown
+from recidive.competing_rates import aalen_johansen_rates, competing_frame
 from recidive.errors import ArgumentError
 from recidive.estimation.horizon_rates import RateTable, survival_rates
 from recidive.estimation.kaplan_meier import kaplan_meier
+
+#: The estimators of :func:`recidivism_rates`.
+ESTIMATORS: tuple[str, ...] = ("kaplan-meier", "aalen-johansen")
 
 
 def _check_criteria(cohort, criteria: Sequence[str]) -> list[str]:
@@ -31,8 +37,14 @@ def recidivism_rates(
     by: Sequence[str] | None = None,
     conf_type: str = defaults.CONF_TYPE,
     conf_level: float = defaults.CONF_LEVEL,
+    estimator: str = "kaplan-meier",
 ) -> RateTable:
-    """Cumulative recidivism ``1 - S(t)`` of a cohort per criterion, overall and by group.
+    """Cumulative recidivism of a cohort per criterion, overall and by group.
+
+    Kaplan-Meier ``1 - S(t)`` by default; ``estimator="aalen-johansen"`` gives the
+    cumulative incidence with death as a competing event (:mod:`recidive.competing_rates`:
+    a person whose follow-up ended at death can no longer reoffend; emigration stays
+    censoring, since an emigrant's reoffending is unobserved, not prevented).
 
     Parameters
     ----------
@@ -50,6 +62,10 @@ def recidivism_rates(
         Pointwise confidence interval of the Kaplan-Meier curve.
     conf_level : float
         Confidence level.
+    estimator : {"kaplan-meier", "aalen-johansen"}
+        ``"aalen-johansen"`` uses the cohort's ``end_reason`` (death = competing event);
+        it equals :func:`recidive.cumulative_incidence` on each stratum, and its CI
+        transform applies to the cumulative incidence.
 
     Returns
     -------
@@ -74,7 +90,20 @@ def recidivism_rates(
         raise ArgumentError(
             f"by columns {missing} not in cohort.persons; choose from {list(cohort.persons.columns)}"
         )
+    if estimator not in ESTIMATORS:
+        raise ArgumentError(
+            f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}; got {shown(estimator)}"
+        )
     long = cohort.survival_long(criteria)
+    if estimator == "aalen-johansen":
+        if _engines.is_distributed(cohort.persons):
+            raise ArgumentError(
+                "estimator='aalen-johansen' needs a cohort in memory; compute the Dask "
+                "cohort's persons first (cohort.persons.compute()) or use 'kaplan-meier'"
+            )
+        end_reason = pd.Series(np.tile(cohort.persons["end_reason"].astype(str), len(criteria)))
+        frame = competing_frame(long, end_reason)
+        return aalen_johansen_rates(frame, by, horizons, conf_type, conf_level)
     return survival_rates(
         long,
         duration="days",
@@ -103,9 +132,12 @@ class AgeProfile:
     share_young_offenders : float
         ``n_young / n``.
     n_recidivists, n_young_recidivists : int
-        Offenders with a counted reoffence during their own (unequal) follow-up.
+        Offenders seen to reoffend within ``horizon_years`` of their own (unequal)
+        follow-up.
     share_young_recidivists_raw : float
-        ``n_young_recidivists / n_recidivists``: depends on how long each person was followed.
+        ``n_young_recidivists / n_recidivists``, within the same horizon as the corrected
+        share, but depending on how long each person was followed: the young of the later
+        exit cohorts, followed for less than the horizon, are under-counted.
     rate_young, rate_old : float
         Cumulative recidivism ``1 - S(horizon)`` of the young and the older offenders.
     share_young_recidivists : float
@@ -113,6 +145,13 @@ class AgeProfile:
         been followed that long: ``p F_young / (p F_young + (1 - p) F_old)`` with ``p`` the
         share of the young and ``F`` the Kaplan-Meier cumulative recidivism at the horizon.
         NaN when a group's follow-up does not reach the horizon.
+    ci_lower, ci_upper : float
+        Confidence interval of ``share_young_recidivists`` (delta method on the logit
+        scale, :func:`young_share_std_err`: the sampling variance of ``p`` and of both
+        Kaplan-Meier estimates, Greenwood, the groups independent).
+    std_err : float
+        Its standard error (delta method).
+    conf_level : float
     """
 
     cut: int
@@ -128,6 +167,10 @@ class AgeProfile:
     rate_old: float
     share_young_recidivists: float
     status: str = field(default="ok")
+    std_err: float = float("nan")
+    ci_lower: float = float("nan")
+    ci_upper: float = float("nan")
+    conf_level: float = defaults.CONF_LEVEL
 
     def to_dict(self) -> dict:
         """All fields as a plain dict (JSON-serialisable)."""
@@ -139,7 +182,11 @@ class AgeProfile:
 
 
 def age_profile(
-    cohort, horizon_years: float = 7, cut: int | None = None, criterion: str = "general"
+    cohort,
+    horizon_years: float = 7,
+    cut: int | None = None,
+    criterion: str = "general",
+    conf_level: float = defaults.CONF_LEVEL,
 ) -> AgeProfile:
     """Share of the young among offenders and among recidivists.
 
@@ -160,6 +207,8 @@ def age_profile(
         uses ``age_at_index`` (days / 365.25).
     criterion : str
         Which recidivism criterion defines a recidivist.
+    conf_level : float
+        Level of the interval of the corrected share.
 
     Returns
     -------
@@ -175,6 +224,7 @@ def age_profile(
     """
     (criterion,) = _check_criteria(cohort, [criterion])
     (horizon_years,) = check_horizons([horizon_years], "horizon_years")
+    _, conf_level = check_conf(defaults.CONF_TYPE, conf_level)
     if cut is not None and (isinstance(cut, bool) or not isinstance(cut, int | np.integer)):
         raise ArgumentError(f"cut must be a whole number of years or None; got {shown(cut)}")
     persons = cohort.persons
@@ -190,11 +240,13 @@ def age_profile(
         counts = _engines.implementation("age_counts")(persons, young, criterion, horizon_days)
     else:
         counts = _age_counts(persons, young.to_numpy(), criterion, horizon_days)
-    n, n_young, n_rec, n_young_rec, rate_young, rate_old = counts
+    n, n_young, n_rec, n_young_rec, rate_young, rate_old, se_young, se_old = counts
     p = n_young / n if n else float("nan")
     denominator = p * rate_young + (1 - p) * rate_old
     corrected = p * rate_young / denominator if denominator > 0 else float("nan")
     status = "ok" if np.isfinite(corrected) else "insufficient_follow_up"
+    se = young_share_std_err(p, n, rate_young, rate_old, se_young, se_old)
+    lower, upper = logit_interval(corrected, se, conf_level)
     return AgeProfile(
         cut=cut,
         horizon_years=float(horizon_years),
@@ -209,20 +261,68 @@ def age_profile(
         rate_old=rate_old,
         share_young_recidivists=corrected,
         status=status,
+        std_err=se,
+        ci_lower=lower,
+        ci_upper=upper,
+        conf_level=conf_level,
     )
 
 
+def young_share_std_err(
+    p: float, n: int, rate_young: float, rate_old: float, se_young: float, se_old: float
+) -> float:
+    """Delta-method standard error of ``s = p F_y / (p F_y + (1 - p) F_o)``.
+
+    With ``A = p F_y``, ``B = (1 - p) F_o`` and ``D = (A + B)^2``, the gradient is
+    ``ds/dp = F_y F_o / D``, ``ds/dF_y = p B / D``, ``ds/dF_o = -(1 - p) A / D``; ``p`` is a
+    binomial share (variance ``p (1 - p) / n``) and the two Kaplan-Meier estimates come
+    from disjoint groups (Greenwood variances), so the three are asymptotically
+    independent.
+
+    Examples
+    --------
+    >>> round(young_share_std_err(0.5, 1000, 0.8, 0.4, 0.02, 0.02), 4)
+    0.0188
+    """
+    a, b = p * rate_young, (1 - p) * rate_old
+    d = (a + b) ** 2
+    if not d > 0:
+        return float("nan")
+    grad = np.array([rate_young * rate_old / d, p * b / d, -(1 - p) * a / d])
+    var = np.array([p * (1 - p) / n if n else np.nan, se_young**2, se_old**2])
+    return float(np.sqrt(grad**2 @ var))
+
+
+def logit_interval(share: float, std_err: float, conf_level: float) -> tuple[float, float]:
+    """A confidence interval of a share on the logit scale (stays inside (0, 1)).
+
+    Examples
+    --------
+    >>> [round(x, 3) for x in logit_interval(0.42, 0.01, 0.95)]
+    [0.401, 0.44]
+    """
+    if not (np.isfinite(share) and np.isfinite(std_err) and 0 < share < 1):
+        return float("nan"), float("nan")
+    z = float(norm.ppf(0.5 + conf_level / 2))
+    centre = np.log(share / (1 - share))
+    half = z * std_err / (share * (1 - share))
+    return float(expit(centre - half)), float(expit(centre + half))
+
+
 def _age_counts(persons: pd.DataFrame, young: np.ndarray, criterion: str, horizon_days: float):
-    """``n, n_young, n_rec, n_young_rec, rate_young, rate_old`` of a cohort in memory."""
+    """``n, n_young, n_rec, n_young_rec, rate_young, rate_old, se_young, se_old`` of a
+    cohort in memory; recidivists are those seen to reoffend within ``horizon_days``."""
     days = persons[f"{criterion}_days"].to_numpy(dtype=float)
     event = persons[f"{criterion}_event"].to_numpy(dtype=np.int64)
     n, n_young = len(persons), int(young.sum())
-    n_rec, n_young_rec = int(event.sum()), int((event[young] == 1).sum())
+    within = (event == 1) & (days <= horizon_days)
+    n_rec, n_young_rec = int(within.sum()), int(within[young].sum())
 
-    def cumulative(mask: np.ndarray) -> float:
+    def cumulative(mask: np.ndarray) -> tuple[float, float]:
         if not mask.any():
-            return float("nan")
-        km = kaplan_meier(days[mask], event[mask])
-        return float(1.0 - km.at([horizon_days])["survival"].iloc[0])
+            return float("nan"), float("nan")
+        at = kaplan_meier(days[mask], event[mask]).at([horizon_days]).iloc[0]
+        return float(1.0 - at["survival"]), float(at["std_err"])
 
-    return n, n_young, n_rec, n_young_rec, cumulative(young), cumulative(~young)
+    (rate_young, se_young), (rate_old, se_old) = cumulative(young), cumulative(~young)
+    return n, n_young, n_rec, n_young_rec, rate_young, rate_old, se_young, se_old

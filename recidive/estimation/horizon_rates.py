@@ -59,13 +59,16 @@ class RateTable:
     conf_level: float
     weighted: bool = False
     version: str = __version__
+    estimator: str = "kaplan_meier"
 
     @property
     def metadata(self) -> dict[str, Any]:
         """What a report needs to describe the rates."""
         return {
-            "estimator": "kaplan_meier",
-            "quantity": "1 - S(t)",
+            "estimator": self.estimator,
+            "quantity": "1 - S(t)"
+            if self.estimator == "kaplan_meier"
+            else "CIF(t), death competing",
             "by": list(self.by),
             "within": list(self.within),
             "horizons": list(self.horizons),

@@ -29,6 +29,7 @@ from recidive.estimation.logrank import logrank_test
 from recidive.report import disclosure
 from recidive.report.cox_content import CoxContent, cox_content
 from recidive.report.formatting import horizon_key
+from recidive.report.monitor_content import MonitorContent, monitor_content
 from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.report.safe_rates import (
     Containing,
@@ -88,6 +89,7 @@ class Content:
     method: dict
     cohort_rules: CohortRules
     suppression_notes: tuple[str, ...] = ()
+    monitor: MonitorContent | None = None
 
 
 def compute_content(
@@ -156,8 +158,17 @@ def compute_content(
         say("estimating recidivism by type of offence")
         general_curve = Containing(exact, general.frame, by=("age_group",))
         by_type = rates_by_type(cohort, rules, conf, min_cell, general_curve)
+        say("estimating serious recidivism, the median time and competing risks")
+        monitor = monitor_content(
+            cohort, general_curve, general.frame, rules.listed_criteria, conf, min_cell
+        )
         say("estimating the age profile of recidivists")
-        profile = age_profile(cohort, horizon_years=rules.high_horizon, cut=rules.age_cut)
+        profile = age_profile(
+            cohort,
+            horizon_years=rules.high_horizon,
+            cut=rules.age_cut,
+            conf_level=conf["conf_level"],
+        )
     by_age = _ordered(general.at(AGE_HORIZONS), labels)
     hidden = hidden_groups(by_age)
     parts_at_high = groups_published_at(by_age, labels, rules.high_horizon)
@@ -172,17 +183,17 @@ def compute_content(
     attrition = attrition_content(cohort, min_cell)
 
     notes = general.notes + by_type.notes + age.notes + cox.notes + attrition.notes
+    notes += monitor.notes
     if notes:
         _warn_suppressed(notes, min_cell)
     method = method_numbers(cohort, attrition.n_read, conf, min_cell)
     general_table = general.at(table_horizons)
     general_table = general_table[general_table["age_group"] == "all"].reset_index(drop=True)
+    numbers = key_numbers(
+        cohort, general_table, by_type.numbers, by_age, age.numbers, logrank, method, rules
+    )
     return Content(
-        numbers=_clean(
-            key_numbers(
-                cohort, general_table, by_type.numbers, by_age, age.numbers, logrank, method, rules
-            )
-        ),
+        numbers=_clean({**numbers, **monitor_numbers(monitor, cohort.rules)}),
         general=general_table,
         by_type=by_type.numbers,
         by_age=by_age,
@@ -194,6 +205,7 @@ def compute_content(
         method=method,
         cohort_rules=cohort.rules,
         suppression_notes=notes,
+        monitor=monitor,
     )
 
 
@@ -347,6 +359,9 @@ def age_numbers(
         )
     high = by_age[np.isclose(by_age["horizon_years"], p.horizon_years)].set_index("age_group")
     corrected = None if rec_hidden else disclosure.rounded(p.share_young_recidivists, 2)
+    raw_hidden = rec_hidden or disclosure.share_is_disclosive(
+        p.n_young_recidivists, p.n_recidivists, min_cell
+    )
     numbers = {
         "cut": p.cut,
         "horizon_years": p.horizon_years,
@@ -360,7 +375,16 @@ def age_numbers(
             "value": corrected,
             "rate_under_cut": None if rec_hidden else _clean(high.at[labels[0], "rate"]),
             "rate_cut_and_over": None if rec_hidden else _clean(high.at[labels[1], "rate"]),
-            "method": "Kaplan-Meier corrected: p F<(t) / (p F<(t) + (1 - p) F>=(t))",
+            "ci_lower": None if corrected is None else disclosure.rounded(p.ci_lower, 2),
+            "ci_upper": None if corrected is None else disclosure.rounded(p.ci_upper, 2),
+            "conf_level": p.conf_level,
+            "raw": None if raw_hidden else disclosure.rounded(p.share_young_recidivists_raw, 2),
+            "method": (
+                f"share under {p.cut} among those who reoffend within {p.horizon_years:g} "
+                "years, Kaplan-Meier corrected for unequal observation periods: "
+                "p F<(t) / (p F<(t) + (1 - p) F>=(t)); CI by the delta method on the logit "
+                "scale; raw: among those seen to reoffend within the same horizon"
+            ),
             "status": "suppressed"
             if rec_hidden
             else ("ok" if corrected is not None else "insufficient_follow_up"),
@@ -461,6 +485,24 @@ def key_numbers(
             key: method[key]
             for key in ("n_read", "n_analysed", "cutoff_date", "median_followup_years")
         },
+    }
+
+
+def monitor_numbers(monitor: MonitorContent, rules: CohortRules) -> dict:
+    """The further key figures: serious rates, thresholds, median time, competing risks."""
+    serious = {
+        f"{r.criterion}|{horizon_key(r.horizon_years)}": _cell(r)
+        for _, r in monitor.serious.iterrows()
+    }
+    competing = {horizon_key(r.horizon_years): _cell(r) for _, r in monitor.competing.iterrows()}
+    return {
+        "serious": serious,
+        "penalty_years": {
+            "serious": float(rules.serious_min_penalty_years),
+            "very_serious": float(rules.very_serious_min_penalty_years),
+        },
+        "median_time": monitor.median,
+        "competing": competing,
     }
 
 

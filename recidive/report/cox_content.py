@@ -1,26 +1,33 @@
-"""The Cox model of the section: its covariates, hazard ratios and standardised rates.
+"""The Cox model of the section: hazard ratios, the proportional-hazards check, standardised rates.
 
-Disclosure control shapes the model itself (rule R8 of :mod:`~recidive.report.disclosure`):
-a characteristic held by fewer than ``min_cell`` persons (or by all but fewer than
-``min_cell``), or with fewer than ``min_cell`` events on either side, would let a
-hazard ratio or its interval (whose width goes with the events on each side) reveal a
-small group, so it is left out of the design, and the section says which ones were
-left out: for the forms of exploitation every form not in the model, present or not,
-so the note does not tell which small forms exist. Standardised rates by age are given
-only where the age groups' own rates are published. Published values are rounded to
-the precision the tables print. What comes back is plain data in a :class:`CoxContent`;
+The design (which characteristics, on which scale, what is pooled) is
+:mod:`~recidive.report.cox_design`. Disclosure control shapes the model itself (rule R8 of
+:mod:`~recidive.report.disclosure`): a characteristic held by fewer than ``min_cell``
+persons (or by all but fewer than ``min_cell``), or with fewer than ``min_cell`` events on
+either side, would let a hazard ratio or its interval reveal a small group, so it is left
+out or pooled, and the section says which.
+
+The proportional-hazards assumption is checked with the scaled Schoenfeld residuals
+(:meth:`~recidive.estimation.cox.CoxModel.check_proportional_hazards`, R ``cox.zph``), per
+term and globally. When it is rejected (p below :data:`PH_ALPHA`), the section keeps the
+model and states it: the hazard ratio of such a term is an average over the observation
+period of an effect that changes with time (with unobserved differences between persons
+it weakens as the most prone reoffend first), so it is read as a summary, not as a
+constant effect. Standardised rates by age group are given only where the age groups' own
+rates are published. Published values are rounded to the precision the tables print;
 nothing here formats text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from recidive import defaults, schema
+from recidive import defaults
 from recidive.estimation.cox import CoxModel
+from recidive.report.cox_design import cox_design
 from recidive.report.qualifiers import QualifierRules
 
 #: Columns of the hazard-ratio table (``label_key`` and ``label_values`` name the row
@@ -38,6 +45,18 @@ COX_COLUMNS: tuple[str, ...] = (
 )
 #: Columns of the standardised rates by age group.
 STANDARDISED_COLUMNS: tuple[str, ...] = ("age_group", "horizon_years", "rate", "status")
+#: Columns of the proportional-hazards check (one row per term, then ``GLOBAL``).
+ZPH_COLUMNS: tuple[str, ...] = (
+    "term",
+    "label_key",
+    "label_values",
+    "chisq",
+    "df",
+    "p_value",
+    "rejected",
+)
+#: Level below which the proportional-hazards test counts as rejected.
+PH_ALPHA = 0.05
 
 
 @dataclass(frozen=True)
@@ -56,21 +75,21 @@ class CoxContent:
         groups are hidden.
     notes : tuple of str
         What disclosure control left out, for the section's warning.
+    zph : DataFrame
+        The proportional-hazards check (``ZPH_COLUMNS``), per term and ``GLOBAL``.
+    pooled : tuple of str
+        The forms of exploitation in the pooled group (or joined with the reference).
+    concordance : float or None
+        Harrell's concordance of the model.
     """
 
     table: pd.DataFrame
     dropped: tuple[str, ...]
     standardised: pd.DataFrame
     notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Design:
-    """The model frame, its covariates (name, label key, label values, n) and what was dropped."""
-
-    frame: pd.DataFrame
-    rows: tuple[tuple[str, str, dict, int | None], ...]
-    dropped: tuple[str, ...]
+    zph: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ZPH_COLUMNS)))
+    pooled: tuple[str, ...] = ()
+    concordance: float | None = None
 
 
 def cox_content(
@@ -107,20 +126,26 @@ def cox_content(
     >>> import recidive as rc
     >>> cohort = rc.build_cohort(rc.datasets.reference_registry(n_persons=500, seed=3))
     >>> cox = cox_content(cohort.survival_frame("general"), 10, frozenset(), QualifierRules())
-    >>> "young" in cox.table["covariate"].tolist()
-    True
+    >>> cox.table["covariate"].tolist()[:2]
+    ['age_decades', 'prior_log2']
     """
-    design = _cox_design(frame, min_cell, rules)
+    design = cox_design(frame, min_cell, rules)
     notes = ()
     if design.dropped:
         notes = (
             f"Cox model: {', '.join(design.dropped)} left out (fewer than {min_cell} persons "
             "or no events on one side)",
         )
+    if design.pool:
+        where = "a labelled group" if design.pool == "term" else "the reference, labelled"
+        notes += (
+            f"Cox model: small forms of exploitation pooled into {where} "
+            f"({', '.join(design.pooled)})",
+        )
     covariates = [r[0] for r in design.rows]
     if not covariates:
         empty = pd.DataFrame(columns=list(COX_COLUMNS))
-        return CoxContent(empty, design.dropped, _no_standardised(), notes)
+        return CoxContent(empty, design.dropped, _no_standardised(), notes, pooled=design.pooled)
     model = CoxModel(ties="efron").fit(
         design.frame, duration="days", event="event", covariates=covariates
     )
@@ -142,76 +167,82 @@ def cox_content(
         ]
     )
     standardised = _no_standardised()
-    if "young" in covariates and not hidden_groups and standardise:
-        standardised = _standardised(model, design.frame, rules)
-    return CoxContent(table, design.dropped, standardised, notes)
+    if "age_decades" in covariates and not hidden_groups and standardise:
+        standardised = _standardised(model, design.frame, frame, rules)
+    return CoxContent(
+        table,
+        design.dropped,
+        standardised,
+        notes,
+        zph=_zph(model, design),
+        pooled=design.pooled if design.pool else (),
+        concordance=round(float(model.concordance_), 3),
+    )
+
+
+def _zph(model, design) -> pd.DataFrame:
+    """The proportional-hazards test per term and globally, rounded as published."""
+    labels = {r[0]: (r[1], r[2]) for r in design.rows}
+    rows = []
+    for _, r in model.check_proportional_hazards().table.iterrows():
+        key, values = labels.get(str(r["term"]), ("zph_global", {}))
+        p = float(r["p_value"])
+        rows.append(
+            {
+                "term": str(r["term"]),
+                "label_key": key,
+                "label_values": values,
+                "chisq": round(float(r["chisq"]), 1),
+                "df": int(round(float(r["df"]))),
+                "p_value": round(p, 3),
+                "rejected": bool(p < PH_ALPHA),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(ZPH_COLUMNS))
 
 
 def _no_standardised() -> pd.DataFrame:
     return pd.DataFrame(columns=list(STANDARDISED_COLUMNS))
 
 
-def _cox_design(frame: pd.DataFrame, min_cell: int, rules: QualifierRules) -> _Design:
-    """Covariates for the Cox model; levels too small to publish are left out."""
-    design = pd.DataFrame({"days": frame["days"], "event": frame["event"]})
-    rows = []  # (covariate, label key, label values, n with the characteristic)
-    dropped = []
-    n = len(frame)
+def _standardised(model, design: pd.DataFrame, frame: pd.DataFrame, rules) -> pd.DataFrame:
+    """Standardised recidivism at the high horizon under and over the age cut.
 
-    def usable(mask: pd.Series) -> bool:
-        k = int(mask.sum())
-        events = int(frame["event"][mask].sum())
-        rest_events = int(frame["event"][~mask].sum())
-        return min_cell <= k <= n - min_cell and min(events, rest_events) >= max(min_cell, 1)
-
-    young = frame["age_group"].astype(str) == f"<{rules.age_cut}"
-    if usable(young):
-        design["young"] = young.astype(float)
-        rows.append(("young", "cov_young", {}, int(young.sum())))
-    else:
-        dropped.append(f"<{rules.age_cut}")
-    female = frame["sex"].astype(str) == "F"
-    if usable(female):
-        design["female"] = female.astype(float)
-        rows.append(("female", "cov_female", {}, int(female.sum())))
-    else:
-        dropped.append("sex")
-    if frame["prior_cases"].astype(float).nunique() > 1:
-        design["prior_cases"] = frame["prior_cases"].astype(float)
-        rows.append(("prior_cases", "cov_prior_cases", {}, None))
-    forms = frame["exploitation_form"].astype(str)
-    counts = forms.value_counts()
-    reference = str(counts.index[0]) if len(counts) else None
-    for form in counts.index[1:]:
-        mask = forms == form
-        if usable(mask):
-            name = f"form_{form}"
-            design[name] = mask.astype(float)
-            rows.append((name, "cov_form", {"name": form, "ref": reference}, int(mask.sum())))
-    if len(counts) > 1:  # every other form not in the model, so no small form shows itself
-        used = {r[2]["name"] for r in rows if r[1] == "cov_form"}
-        known = list(dict.fromkeys([*schema.EXPLOITATION_FORMS, *counts.index.astype(str)]))
-        dropped += [f for f in known if f != reference and f not in used]
-    return _Design(design, tuple(rows), tuple(dropped))
-
-
-def _standardised(model, design: pd.DataFrame, rules: QualifierRules) -> pd.DataFrame:
-    """Standardised recidivism at the high horizon: everyone under / over the age cut."""
+    Direct standardisation with continuous age: for each age group, every pair of a
+    person of the group (her age) and a person of the cohort (the other characteristics)
+    is predicted, ``S0(t) ** exp(b_age a_j + r_i)``, and the predictions are averaged:
+    the group's rate had it the cohort's mix of sex, prior cases and forms.
+    """
     t = float(rules.high_horizon) * defaults.DAYS_PER_YEAR
-    result = model.standardized_survival(design, "young", [t])
-    frame = result.to_frame() if hasattr(result, "to_frame") else pd.DataFrame(result)
-    labels = {1.0: f"<{rules.age_cut}", 0.0: f"{rules.age_cut}+"}
+    zero = design.iloc[:1].copy()
+    covariates = [c for c in design.columns if c not in ("days", "event")]
+    zero[covariates] = 0.0
+    s0 = float(model.predict_survival(zero, [t]).iloc[0, 0])
+    coef = model.summary.set_index("covariate")["coef"]
+    rest = sum(float(coef[c]) * design[c].to_numpy(float) for c in covariates if c != "age_decades")
+    rest_values, rest_counts = np.unique(np.round(np.asarray(rest, float), 12), return_counts=True)
+    age_lp = float(coef["age_decades"]) * design["age_decades"].to_numpy(float)
+    young = (frame["age_group"].astype(str) == f"<{rules.age_cut}").to_numpy()
     rows = []
-    for _, r in frame.iterrows():
-        value = float(r.get("survival", np.nan))
+    for label, mask in ((f"<{rules.age_cut}", young), (f"{rules.age_cut}+", ~young)):
+        if not np.isfinite(s0) or not mask.any():
+            rows.append(
+                {
+                    "age_group": label,
+                    "horizon_years": float(rules.high_horizon),
+                    "rate": np.nan,
+                    "status": "insufficient_follow_up",
+                }
+            )
+            continue
+        lp = age_lp[mask][:, None] + rest_values[None, :]
+        surv = (s0 ** np.exp(lp)) @ rest_counts / rest_counts.sum()
         rows.append(
             {
-                "age_group": labels.get(float(r["group"]), str(r["group"])),
+                "age_group": label,
                 "horizon_years": float(rules.high_horizon),
-                "rate": round(1.0 - value, 3),
-                "status": "ok" if np.isfinite(value) else "insufficient_follow_up",
+                "rate": round(1.0 - float(surv.mean()), 3),
+                "status": "ok",
             }
         )
-    order = {labels[1.0]: 0, labels[0.0]: 1}
-    frame = pd.DataFrame(rows)
-    return frame.sort_values("age_group", key=lambda g: g.map(order)).reset_index(drop=True)
+    return pd.DataFrame(rows, columns=list(STANDARDISED_COLUMNS))

@@ -291,7 +291,9 @@ def select_points(
         if j not in priority and not (left > 0).any():
             continue
         steps = [left] + ([events[:, chosen[k]] - events[:, j]] if k < len(chosen) else [])
-        if all(count_is_safe(x, min_cell) for step in steps for x in step):
+        # a difference curve (a container minus a contained criterion) may fall: a fall of
+        # 99 persons reveals 99, so the size of a step counts, not its sign
+        if all(count_is_safe(abs(x), min_cell) for step in steps for x in step):
             chosen.insert(k, j)
     return chosen
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from recidive import defaults
 from recidive._arguments import check_lang
+from recidive.report.i18n_monitor import MONITOR_TEXTS
 
 CATALOGUES: dict[str, dict[str, str]] = {
     "nl": {
@@ -55,9 +56,13 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "item_sexual": "{r} met zedendelicten",
         "item_other": "{r} met {name}",
         # how young
-        "young_yes": "Daders die recidiveren zijn vaak jong: {r} is jonger dan {cut} jaar.",
+        "young_yes": (
+            "Daders die recidiveren zijn vaak jong: van wie binnen {h} jaar recidiveert, is {r} "
+            "jonger dan {cut} jaar."
+        ),
         "young_no": (
-            "Van de daders die recidiveren is {r} jonger dan {cut} jaar, tegen {b} van alle daders."
+            "Van wie binnen {h} jaar recidiveert, is {r} jonger dan {cut} jaar, tegen {b} van "
+            "alle daders."
         ),
         "young_missing": "De leeftijd van recidivisten kan niet worden gerapporteerd.",
         # names
@@ -107,7 +112,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "f_cumulative": "Figuur {k}. Cumulatieve algemene recidive met {level}%-betrouwbaarheidsinterval",
         "f_by_type": "Figuur {k}. Recidive binnen {h} jaar per soort delict",
         "f_by_age": "Figuur {k}. Algemene recidive naar leeftijd ({p}, log-ranktoets)",
-        "ax_years": "Jaren sinds start van de follow-up",
+        "ax_years": "Jaren sinds het begin van de observatieperiode",
         "ax_rate": "Cumulatieve recidive",
         "ax_at_risk": "Nog gevolgd",
         "ax_benchmark": "{bench} ({b} na {h} jaar)",
@@ -120,7 +125,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "of zou samen met een andere gepubliceerde waarde een aantal onder {m} onthullen."
         ),
         "note_insufficient": (
-            "— = niet te schatten: de follow-up is te kort voor deze termijn "
+            "— = niet te schatten: de observatieperiode is te kort voor deze termijn "
             "(status insufficient_follow_up)."
         ),
         "note_ci": "BI: {level}%-betrouwbaarheidsinterval ({conf_type}).",
@@ -141,25 +146,25 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "m_data": "Gegevens",
         "m_data_text": (
             "Gepseudonimiseerde justitiële documentatie; {n_read} personen ingelezen, "
-            "peildatum {cutoff}."
+            "datum van de gegevensstand {cutoff}."
         ),
         "m_cohort": "Cohort",
         "m_cohort_text": "{n} {pop} (N na selectie, zie de selectietabel).",
         "m_reoffence": "Recidive",
         "m_reoffence_text": (
-            "Een nieuw misdrijf, gepleegd na de start van de follow-up en uiterlijk op het "
-            "einde ervan, dat niet is afgedaan met vrijspraak, ontslag van rechtsvervolging of "
+            "Een nieuw misdrijf, gepleegd na het begin van de observatieperiode en uiterlijk op "
+            "het einde ervan, dat niet is afgedaan met vrijspraak, ontslag van rechtsvervolging of "
             "technisch sepot. Per soort delict telt de eerste nieuwe zaak met een delict van "
             "die soort; de soorten overlappen."
         ),
-        "m_start": "Start follow-up",
+        "m_start": "Begin van de observatieperiode",
         "m_start_text": (
             "Bij het einde van de detentie voor de indexzaak, anders bij de afdoening ervan."
         ),
-        "m_end": "Einde follow-up",
+        "m_end": "Einde van de observatieperiode",
         "m_end_text": (
-            "De peildatum, of eerder bij overlijden of emigratie (gecensureerd). "
-            "Mediane follow-up {median} jaar."
+            "De einddatum van de observatie (de datum van de gegevensstand), of eerder bij "
+            "overlijden of emigratie (gecensureerd). Mediane observatieperiode {median} jaar."
         ),
         "m_estimator": "Schatter",
         "m_estimator_text": (
@@ -179,7 +184,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "recidivisten per stap, en stoppen waar minder dan {m} personen nog gevolgd worden; "
             "op de gepubliceerde termijnen gaan ze door de waarden van de tabellen. De tabellen "
             "geven geen aantallen recidivisten of nog gevolgden; percentages op 0,1% (tabellen) "
-            "of 1% (tekst), de mediane follow-up op halve jaren. De aantallen nog gevolgd onder "
+            "of 1% (tekst), de mediane observatieperiode op halve jaren. De aantallen nog gevolgd onder "
             "de figuur verschillen onderling, en van de recidivisten, met 0 of ten minste {m}; "
             "het Cox-model gebruikt alleen kenmerken met ten minste {m} personen en {m} "
             "recidivisten aan elke kant. Onder {least} personen wordt geen sectie gemaakt."
@@ -195,12 +200,13 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "hoog: de ondergrens van het BI van de {hb}-jaarsrecidive ligt boven {b}, of de "
             "{hh}-jaarsrecidive is ten minste {high}; snel: ten minste {share} van de "
             "{hh}-jaarsrecidive valt binnen {hb} jaar en de {hb}-jaarsrecidive ligt boven {b}; "
-            "ernstig: de {hs}-jaarsrecidive met {serious} is ten minste {srate}; jong: het "
-            "aandeel jonger dan {cut} is onder recidivisten (gecorrigeerd voor follow-up) groter "
-            "dan onder alle daders."
+            "ernstig: de ondergrens van het BI van de {hq}-jaarsrecidive met een ernstig delict "
+            "(strafmaximum {s} jaar of meer) ligt boven {srate}, de algemene {hq}-jaarsrecidive "
+            "van {bench} (en dus boven hun ernstige recidive, die niet hoger kan zijn); jong: "
+            "het aandeel jonger dan {cut} is onder wie binnen {hh} jaar recidiveert "
+            "(gecorrigeerd voor ongelijke observatieperiodes) groter dan onder alle daders."
         ),
-        "m_followup": "Mediane follow-up: {median} jaar.",
-        "serious_join": "geweld of mensenhandel",
+        "m_followup": "Mediane observatieperiode: {median} jaar.",
         "p_version": "Pakketversie",
         "p_fingerprint": "Vingerafdruk van de gegevens",
         "p_rules": "Regels",
@@ -208,39 +214,45 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "persons": "personen",
         "cases": "zaken",
         "step_outside_population": "buiten de onderzoekspopulatie",
-        "step_died_before_start": "overleden voor de start van de follow-up",
-        "step_emigrated_before_start": "geëmigreerd voor de start van de follow-up",
-        "step_start_after_end": "start van de follow-up op of na de peildatum",
+        "step_died_before_start": "overleden voor het begin van de observatieperiode",
+        "step_emigrated_before_start": "geëmigreerd voor het begin van de observatieperiode",
+        "step_start_after_end": (
+            "begin van de observatieperiode op of na de einddatum van de observatie"
+        ),
         "step_person_excluded": "persoon uitgesloten",
         "step_not_a_crime": "geen misdrijf",
         "step_disposal_not_counting": (
             "afdoening telt niet mee (technisch sepot, vrijspraak, ontslag van rechtsvervolging)"
         ),
-        "step_offence_before_start": "delict op of voor de start van de follow-up",
-        "step_offence_after_end": "delict na het einde van de follow-up",
-        "step_offence_after_cutoff": "delict gepleegd na de peildatum",
+        "step_offence_before_start": "delict op of voor het begin van de observatieperiode",
+        "step_offence_after_end": "delict na het einde van de observatieperiode",
+        "step_offence_after_cutoff": "delict gepleegd na de einddatum van de observatie",
         # the cohort rules, in the method box (recidive.report.rules_sentences)
         "rule_start_release": (
-            "De observatie begint bij het einde van de detentie voor de indexzaak, anders bij "
-            "de afdoening van de indexzaak."
+            "De observatieperiode begint bij het einde van de detentie voor de indexzaak, "
+            "anders bij de afdoening van de indexzaak."
         ),
-        "rule_start_disposal": "De observatie begint bij de afdoening van de indexzaak.",
+        "rule_start_disposal": "De observatieperiode begint bij de afdoening van de indexzaak.",
         "rule_crimes": (
-            "Recidive is een nieuw misdrijf, gepleegd na het begin en voor het einde van de "
-            "observatie."
+            "Recidive is een nieuw misdrijf, gepleegd na het begin en uiterlijk op het einde "
+            "van de observatieperiode."
         ),
         "rule_all_cases": (
             "Recidive is een nieuwe zaak (misdrijf of overtreding), gepleegd na het begin en "
-            "voor het einde van de observatie."
+            "uiterlijk op het einde van de observatieperiode."
         ),
         "rule_disposals": "Zaken afgedaan met {disposals} tellen niet mee.",
-        "rule_end": "De observatie eindigt op de peildatum{earlier}.",
+        "rule_end": (
+            "De observatieperiode eindigt op de einddatum van de observatie (de datum van de "
+            "gegevensstand){earlier}."
+        ),
         "rule_earlier": ", of eerder bij ",
         "rule_or": " of ",
         "rule_death": "overlijden",
         "rule_emigration": "emigratie",
         "rule_lag": (
-            "De laatste {days} dagen voor de peildatum tellen niet mee (registratievertraging)."
+            "De laatste {days} dagen voor de einddatum van de observatie tellen niet mee "
+            "(registratievertraging)."
         ),
         "rule_detention": "Dagen in detentie tellen niet mee als risicotijd.",
         "rule_serious": (
@@ -288,9 +300,12 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "item_human_trafficking": "{r} again with human trafficking",
         "item_sexual": "{r} with a sexual offence",
         "item_other": "{r} with {name}",
-        "young_yes": "Offenders who reoffend are often young: {r} are younger than {cut}.",
+        "young_yes": (
+            "Offenders who reoffend are often young: of those who reoffend within {h} years, "
+            "{r} are younger than {cut}."
+        ),
         "young_no": (
-            "Of the offenders who reoffend, {r} are younger than {cut}, "
+            "Of those who reoffend within {h} years, {r} are younger than {cut}, "
             "compared with {b} of all offenders."
         ),
         "young_missing": "The age of reoffenders cannot be reported.",
@@ -337,7 +352,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "f_cumulative": "Figure {k}. Cumulative general recidivism with {level}% confidence interval",
         "f_by_type": "Figure {k}. Recidivism within {h} years by type of offence",
         "f_by_age": "Figure {k}. General recidivism by age ({p}, log-rank test)",
-        "ax_years": "Years since start of follow-up",
+        "ax_years": "Years since the start of the observation period",
         "ax_rate": "Cumulative recidivism",
         "ax_at_risk": "At risk",
         "ax_benchmark": "{bench} ({b} at {h} years)",
@@ -349,7 +364,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "would reveal a count under {m} together with another published value."
         ),
         "note_insufficient": (
-            "— = not estimable: follow-up is too short for this horizon "
+            "— = not estimable: the observation period is too short for this horizon "
             "(status insufficient_follow_up)."
         ),
         "note_ci": "CI: {level}% confidence interval ({conf_type}).",
@@ -365,23 +380,24 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "s_provenance": "Provenance",
         "m_data": "Data",
         "m_data_text": (
-            "Pseudonymised judicial records; {n_read} persons read, data cut-off {cutoff}."
+            "Pseudonymised judicial records; {n_read} persons read, data cut-off (date of the "
+            "extract's records) {cutoff}."
         ),
         "m_cohort": "Cohort",
         "m_cohort_text": "{n} {pop} (N after selection, see the selection table).",
         "m_reoffence": "Reoffence",
         "m_reoffence_text": (
-            "A new crime (misdrijf) committed after the start of follow-up and on or before its "
-            "end, not disposed of by acquittal, discharge or technical dismissal. For each type "
+            "A new crime (misdrijf) committed after the start of the observation period and on "
+            "or before its end, not disposed of by acquittal, discharge or technical dismissal. For each type "
             "of offence the first new case holding an offence of that type counts; the types "
             "overlap."
         ),
-        "m_start": "Start of follow-up",
+        "m_start": "Start of the observation period",
         "m_start_text": "Release from custody for the index case, else its disposal.",
-        "m_end": "End of follow-up",
+        "m_end": "End of the observation period",
         "m_end_text": (
-            "The data cut-off, or earlier at death or emigration (censored). "
-            "Median follow-up {median} years."
+            "The end of observation (the data cut-off), or earlier at death or emigration "
+            "(censored). Median observation period {median} years."
         ),
         "m_estimator": "Estimator",
         "m_estimator_text": (
@@ -401,7 +417,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "reoffenders per step, and stop where fewer than {m} persons are still followed; at "
             "the published horizons they pass through the tables' values. The tables give no "
             "counts of reoffenders or persons at risk; rates to 0.1% (tables) or 1% (text), "
-            "the median follow-up to half years. The numbers at risk under the figure differ "
+            "the median observation period to half years. The numbers at risk under the figure differ "
             "from each other, and from the reoffenders, by 0 or at least {m}; the Cox model "
             "uses only characteristics with at least {m} persons and {m} reoffenders on each "
             "side. No section is made below {least} persons."
@@ -416,12 +432,14 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "m_qualifiers_text": (
             "high: the lower CI bound of the {hb}-year rate lies above {b}, or the {hh}-year "
             "rate is at least {high}; fast: at least {share} of the {hh}-year recidivism happens "
-            "within {hb} years and the {hb}-year rate lies above {b}; serious: the {hs}-year rate "
-            "of {serious} is at least {srate}; young: the share under {cut} is larger among "
-            "recidivists (corrected for follow-up) than among all offenders."
+            "within {hb} years and the {hb}-year rate lies above {b}; serious: the lower CI "
+            "bound of the {hq}-year rate of serious offences (statutory maximum of {s} years or "
+            "more) lies above {srate}, the {hq}-year general recidivism of {bench} (and so above "
+            "their serious recidivism, which cannot be higher); young: the share under {cut} is "
+            "larger among those who reoffend within {hh} years (corrected for unequal "
+            "observation periods) than among all offenders."
         ),
-        "m_followup": "Median follow-up: {median} years.",
-        "serious_join": "violence or human trafficking",
+        "m_followup": "Median observation period: {median} years.",
         "p_version": "Package version",
         "p_fingerprint": "Data fingerprint",
         "p_rules": "Rules",
@@ -429,36 +447,41 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "persons": "persons",
         "cases": "cases",
         "step_outside_population": "outside the study population",
-        "step_died_before_start": "died on or before the start of follow-up",
-        "step_emigrated_before_start": "emigrated on or before the start of follow-up",
-        "step_start_after_end": "start of follow-up on or after the cut-off",
+        "step_died_before_start": "died on or before the start of the observation period",
+        "step_emigrated_before_start": "emigrated on or before the start of the observation period",
+        "step_start_after_end": "start of the observation period on or after the end of observation",
         "step_person_excluded": "person excluded",
         "step_not_a_crime": "not a crime",
         "step_disposal_not_counting": (
             "disposal does not count (technical dismissal, acquittal, discharge)"
         ),
-        "step_offence_before_start": "offence on or before the start of follow-up",
-        "step_offence_after_end": "offence after the end of follow-up",
-        "step_offence_after_cutoff": "offence committed after the data cut-off",
+        "step_offence_before_start": "offence on or before the start of the observation period",
+        "step_offence_after_end": "offence after the end of the observation period",
+        "step_offence_after_cutoff": "offence committed after the end of observation (data cut-off)",
         "rule_start_release": (
-            "Follow-up starts at release from the index custody, else at the index disposal."
+            "The observation period starts at release from the index custody, else at the "
+            "index disposal."
         ),
-        "rule_start_disposal": "Follow-up starts at the index disposal.",
+        "rule_start_disposal": "The observation period starts at the index disposal.",
         "rule_crimes": (
-            "A reoffence is a later crime (misdrijf) committed after the start and before the "
-            "end of follow-up."
+            "A reoffence is a later crime (misdrijf) committed after the start and on or before "
+            "the end of the observation period."
         ),
         "rule_all_cases": (
             "A reoffence is any later case (crime or misdemeanour) committed after the start "
-            "and before the end of follow-up."
+            "and on or before the end of the observation period."
         ),
         "rule_disposals": "Cases ending in {disposals} do not count.",
-        "rule_end": "Follow-up ends at the data cut-off{earlier}.",
+        "rule_end": (
+            "The observation period ends at the end of observation (the data cut-off){earlier}."
+        ),
         "rule_earlier": ", or earlier at ",
         "rule_or": " or ",
         "rule_death": "death",
         "rule_emigration": "emigration",
-        "rule_lag": "The last {days} days before the cut-off are left out (registration lag).",
+        "rule_lag": (
+            "The last {days} days before the end of observation are left out (registration lag)."
+        ),
         "rule_detention": "Days in detention are not counted as time at risk.",
         "rule_serious": (
             "Serious: statutory maximum of {serious} years or more; very serious: "
@@ -467,6 +490,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
     },
 }
 
+for _lang, _entries in MONITOR_TEXTS.items():  # the Recidivemonitor's blocks (issue 14)
+    CATALOGUES[_lang].update(_entries)
 
 #: Readable names of the registry's codes (``recidive.schema``), by language.
 CODE_LABELS: dict[str, dict[str, str]] = {

@@ -14,6 +14,7 @@ from recidive.report import formatting as fmt
 from recidive.report.content import Content
 from recidive.report.disclosure import minimum_cohort
 from recidive.report.i18n import code_label, text
+from recidive.report.monitor_text import monitor_method_entries
 from recidive.report.qualifiers import Benchmark, QualifierRules
 from recidive.rules import CohortRules
 
@@ -21,8 +22,8 @@ from recidive.rules import CohortRules
 def rules_sentences(rules: CohortRules, lang: str = defaults.LANG) -> list[str]:
     """The cohort rules as short sentences in Dutch (``"nl"``) or English (``"en"``).
 
-    One sentence each for the start of follow-up, what counts as a reoffence, the
-    disposals that never count, the end of follow-up, the registration lag and the
+    One sentence each for the start of the observation period, what counts as a reoffence,
+    the disposals that never count, its end, the registration lag and the
     detention rule (when on), and the thresholds of serious and very serious.
 
     Parameters
@@ -45,7 +46,7 @@ def rules_sentences(rules: CohortRules, lang: str = defaults.LANG) -> list[str]:
     --------
     >>> from recidive import CohortRules
     >>> rules_sentences(CohortRules(), "en")[0]
-    'Follow-up starts at release from the index custody, else at the index disposal.'
+    'The observation period starts at release from the index custody, else at the index disposal.'
     """
     lang = check_lang(lang)
     lines = [text(f"rule_start_{rules.start}", lang)]
@@ -83,6 +84,7 @@ def method_box(
     median = m["median_followup_years"]
     if median is not None:
         definitions.append(text("m_followup", lang, median=fmt.format_number(median, lang, 1)))
+    penalty = getattr(content.cohort_rules, f"{rules.serious_criterion}_min_penalty_years", 4.0)
     entries = [
         (
             text("m_data", lang),
@@ -103,8 +105,9 @@ def method_box(
                 conf_type=m["conf_type"],
             ),
         ),
+        *monitor_method_entries(content, lang),
         (text("m_benchmark", lang), _benchmark_text(benchmark, lang)),
-        (text("m_qualifiers", lang), _qualifiers_text(benchmark, rules, lang)),
+        (text("m_qualifiers", lang), _qualifiers_text(benchmark, rules, lang, penalty)),
         (text("m_disclosure", lang), _disclosure_text(m["min_cell"], lang)),
     ]
     return [(label, body[:1].upper() + body[1:]) for label, body in entries]
@@ -133,7 +136,8 @@ def _benchmark_text(benchmark: Benchmark, lang: str) -> str:
     )
 
 
-def _qualifiers_text(benchmark: Benchmark, rules: QualifierRules, lang: str) -> str:
+def _qualifiers_text(benchmark: Benchmark, rules: QualifierRules, lang: str, penalty: float) -> str:
+    threshold = benchmark.rate if rules.serious_rate is None else rules.serious_rate
     return text(
         "m_qualifiers_text",
         lang,
@@ -142,8 +146,9 @@ def _qualifiers_text(benchmark: Benchmark, rules: QualifierRules, lang: str) -> 
         hh=fmt.horizon_key(rules.high_horizon),
         high=_percent(rules.high_rate, lang),
         share=_percent(rules.fast_share, lang),
-        hs=fmt.horizon_key(rules.serious_horizon),
-        serious=text("serious_join", lang),
-        srate=_percent(rules.serious_rate, lang),
+        hq=fmt.horizon_key(benchmark.horizon_years),
+        s=fmt.format_plain(penalty, lang),
+        srate=_percent(threshold, lang),
+        bench=benchmark.label(lang),
         cut=rules.age_cut,
     )

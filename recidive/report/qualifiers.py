@@ -13,12 +13,19 @@ compares the estimates with a benchmark or with the cohort itself
     happened by the benchmark horizon (rate(2) / rate(7)), **and** the rate at the
     benchmark horizon exceeds the benchmark.
 ``serious``
-    The rate at ``serious_horizon`` (5 years) of at least one of
-    ``serious_criteria`` (violence, human trafficking) is at least ``serious_rate``
-    (default 10%).
+    The lower CI bound of serious recidivism (``serious_criterion``: a new crime with a
+    statutory maximum of at least 4 years, the Recidivemonitor's *ernstige recidive*) at
+    the benchmark horizon (2 years) lies above ``serious_rate``, by default the
+    benchmark's *general* rate (26%). The benchmark publishes no serious rate of its own
+    here, but its serious recidivism is part of its general recidivism and so at most
+    26%: a group whose serious recidivism clearly exceeds 26% commits serious crimes more
+    often than the benchmark group commits any crime, and certainly more often than it
+    commits serious ones. (The earlier rule, violence or trafficking at least 10% in 5
+    years, held for almost any group.)
 ``young``
-    The share under 23 among recidivists (KM-corrected for follow-up) exceeds the share
-    under 23 among all offenders by more than ``young_margin`` (default 0).
+    The share under 23 among those who reoffend within ``high_horizon`` (KM-corrected for
+    unequal observation periods) exceeds the share under 23 among all offenders by more
+    than ``young_margin`` (default 0).
 
 A qualifier whose numbers are suppressed or not estimable is ``None`` (not
 evaluated) and its sentence says the number cannot be reported. When a qualifier
@@ -74,8 +81,8 @@ class QualifierRules:
 
     See the module docstring for the rules. Defaults reproduce the monitor's
     judgement on its published figures (65% in 7 years is high, 36 of 65 points
-    within 2 years is fast, 25% violence in 5 years is serious, 42% of recidivists
-    under 23 against 33% of offenders is young).
+    within 2 years is fast, 42% of recidivists under 23 against 33% of offenders is
+    young); serious recidivism above the benchmark's general rate is serious.
 
     Examples
     --------
@@ -88,8 +95,8 @@ class QualifierRules:
     high_rate: float = 0.50
     fast_share: float = 0.50
     serious_horizon: float = 5
-    serious_criteria: tuple[str, ...] = ("violence", "human_trafficking")
-    serious_rate: float = 0.10
+    serious_criterion: str = "serious"
+    serious_rate: float | None = None
     young_margin: float = 0.0
     listed_criteria: tuple[str, ...] = ("property", "violence", "drugs", "human_trafficking")
     headline_qualifiers: tuple[str, ...] = ("high", "fast", "serious")
@@ -129,8 +136,8 @@ def evaluate_qualifiers(
     Parameters
     ----------
     numbers : dict
-        ``general`` (horizon label -> cell), ``by_type`` (criterion -> cell at the
-        serious horizon), ``age`` (``share_under_cut_offenders``,
+        ``general`` (horizon label -> cell), ``serious`` (``"criterion|horizon"`` ->
+        cell), ``age`` (``share_under_cut_offenders``,
         ``share_under_cut_recidivists``); a cell is a dict with ``rate``,
         ``ci_lower``, ``ci_upper`` (``None`` if suppressed or not estimable).
     benchmark : Benchmark
@@ -144,7 +151,7 @@ def evaluate_qualifiers(
     --------
     >>> numbers = {"general": {"2": {"rate": 0.36, "ci_lower": 0.33, "ci_upper": 0.39},
     ...                        "7": {"rate": 0.65, "ci_lower": 0.6, "ci_upper": 0.7}},
-    ...            "by_type": {"violence": {"rate": 0.25}}, "age": {}}
+    ...            "serious": {"serious|2": {"rate": 0.3, "ci_lower": 0.28}}, "age": {}}
     >>> q = evaluate_qualifiers(numbers, Benchmark(), QualifierRules())
     >>> q["high"].holds, q["fast"].holds, q["serious"].holds, q["young"].holds
     (True, True, True, None)
@@ -167,22 +174,19 @@ def evaluate_qualifiers(
     else:
         fast = bool(r_b / r_h >= rules.fast_share and r_b > benchmark.rate)
 
-    serious_rates = {
-        c: cell_rate(numbers.get("by_type", {}).get(c)) for c in rules.serious_criteria
-    }
-    known = [r for r in serious_rates.values() if r is not None]
-    serious = None if not known else any(r >= rules.serious_rate for r in known)
+    serious_cell = numbers.get("serious", {}).get(
+        f"{rules.serious_criterion}|{horizon_key(benchmark.horizon_years)}"
+    )
+    serious_lower = None if not serious_cell else serious_cell.get("ci_lower")
+    serious_threshold = benchmark.rate if rules.serious_rate is None else rules.serious_rate
+    serious = None if serious_lower is None else bool(serious_lower > serious_threshold)
 
     age = numbers.get("age", {})
     s_off = age.get("share_under_cut_offenders", {}).get("value")
     s_rec = age.get("share_under_cut_recidivists", {}).get("value")
     young = None if s_off is None or s_rec is None else bool(s_rec > s_off + rules.young_margin)
 
-    hb, hh, hs = (
-        horizon_key(benchmark.horizon_years),
-        horizon_key(rules.high_horizon),
-        rules.serious_horizon,
-    )
+    hb, hh = horizon_key(benchmark.horizon_years), horizon_key(rules.high_horizon)
     return {
         "high": Qualifier(
             "high",
@@ -209,8 +213,12 @@ def evaluate_qualifiers(
         "serious": Qualifier(
             "serious",
             serious,
-            f"rate {hs:g}y of any of {', '.join(rules.serious_criteria)} >= {rules.serious_rate:g}",
-            {"rates": serious_rates},
+            f"ci_lower(rate {hb}y of {rules.serious_criterion}) > {serious_threshold:g}",
+            {
+                "rate": cell_rate(serious_cell),
+                "ci_lower": serious_lower,
+                "threshold": serious_threshold,
+            },
         ),
         "young": Qualifier(
             "young",

@@ -10,7 +10,7 @@ the number cannot be reported.
 from __future__ import annotations
 
 from recidive import defaults
-from recidive.report.formatting import format_percent, horizon_key
+from recidive.report.formatting import format_percent, format_plain, horizon_key
 from recidive.report.i18n import CATALOGUES, text
 from recidive.report.qualifiers import Benchmark, Qualifier, QualifierRules, cell_rate
 
@@ -70,7 +70,7 @@ def key_sentences(
     population: str,
     lang: str = defaults.LANG,
 ) -> list[dict]:
-    """The four key sentences: how high, how fast, how serious and how young.
+    """The four key sentences: how high, how fast, how serious (and by type) and how young.
 
     Returns
     -------
@@ -90,7 +90,7 @@ def key_sentences(
     texts = {
         "high": _how_high(qualifiers, numbers, benchmark, rules, population, lang),
         "fast": _how_fast(qualifiers, numbers, benchmark, rules, lang),
-        "serious": _how_serious(qualifiers, numbers, rules, lang),
+        "serious": _how_serious(qualifiers, numbers, benchmark, rules, lang),
         "young": _how_young(qualifiers, numbers, rules, lang),
     }
     return [
@@ -153,9 +153,37 @@ def _how_fast(
 
 
 def _how_serious(
-    qualifiers: dict[str, Qualifier], numbers: dict, rules: QualifierRules, lang: str
+    qualifiers: dict[str, Qualifier],
+    numbers: dict,
+    benchmark: Benchmark,
+    rules: QualifierRules,
+    lang: str,
 ) -> str:
-    """How serious: the rates of the listed criteria at the serious horizon."""
+    """How serious: serious recidivism at the benchmark horizon against the benchmark, then
+    the rates of the listed types of offence at the serious horizon."""
+    parts = []
+    hq = horizon_key(benchmark.horizon_years)
+    cell = numbers.get("serious", {}).get(f"{rules.serious_criterion}|{hq}")
+    r_q = cell_rate(cell)
+    if r_q is not None:
+        holds = qualifiers["serious"].holds
+        if holds:
+            after = qualifiers["high"].holds or qualifiers["fast"].holds
+            key = "serious_q_yes_after" if after else "serious_q_yes"
+        else:
+            key = "serious_q_no"
+        penalty = numbers.get("penalty_years", {}).get(rules.serious_criterion, 4)
+        parts.append(
+            text(
+                key,
+                lang,
+                hq=hq,
+                rq=_percent(r_q, lang),
+                s=format_plain(penalty, lang),
+                b=_percent(benchmark.rate, lang),
+                bench=benchmark.label(lang),
+            )
+        )
     by_type = numbers.get("by_type", {})
     items = []
     for c in rules.listed_criteria:
@@ -164,18 +192,15 @@ def _how_serious(
             continue
         key = f"item_{c}" if f"item_{c}" in _ITEMS else "item_other"
         items.append(text(key, lang, r=_percent(r, lang), name=c.replace("_", " ")))
-    if not items:
-        return text("serious_missing", lang)
-    listed = _listed(items, lang)
-    if lang == "en":  # "28% reoffend with a property offence, 25% with ..."
-        number, rest = listed.split(" ", 1)
-        listed = f"{number} reoffend {rest}"
-    if qualifiers["serious"].holds:
-        after = qualifiers["high"].holds or qualifiers["fast"].holds
-        key = "serious_yes_after" if after else "serious_yes"
-    else:
-        key = "serious_no"
-    return text(key, lang, h=horizon_key(rules.serious_horizon), items=listed)
+    if items:
+        listed = _listed(items, lang)
+        if lang == "en":  # "28% reoffend with a property offence, 25% with ..."
+            number, rest = listed.split(" ", 1)
+            listed = f"{number} reoffend {rest}"
+        parts.append(
+            text("serious_types", lang, h=horizon_key(rules.serious_horizon), items=listed)
+        )
+    return " ".join(parts) if parts else text("serious_missing", lang)
 
 
 def _how_young(
@@ -187,12 +212,18 @@ def _how_young(
     s_off = age.get("share_under_cut_offenders", {}).get("value")
     if s_rec is None:
         return text("young_missing", lang)
+    h = horizon_key(age.get("horizon_years", rules.high_horizon))
     if qualifiers["young"].holds:
-        return text("young_yes", lang, r=_percent(s_rec, lang), cut=rules.age_cut)
+        return text("young_yes", lang, r=_percent(s_rec, lang), cut=rules.age_cut, h=h)
     if s_off is None:
         return text("young_missing", lang)
     return text(
-        "young_no", lang, r=_percent(s_rec, lang), cut=rules.age_cut, b=_percent(s_off, lang)
+        "young_no",
+        lang,
+        r=_percent(s_rec, lang),
+        cut=rules.age_cut,
+        b=_percent(s_off, lang),
+        h=h,
     )
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from recidive.report.content import Content
 from recidive.report.formatting import horizon_key, level_percent
 from recidive.report.i18n import CATALOGUES, code_label, criterion_label, text
+from recidive.report.monitor_tables import cox_notes, serious_table, type_age_table, zph_table
 from recidive.report.qualifiers import QualifierRules
 from recidive.report.section import Column, Table
 
@@ -93,7 +94,7 @@ def cox_table(content: Content, rules: QualifierRules, lang: str, number: int) -
     cox = content.cox
     if not len(cox.table):
         return None
-    notes = (text("note_cox", lang),)
+    notes = (text("note_cox", lang), *cox_notes(content, lang))
     if cox.dropped:
         names = ", ".join(cox.dropped)
         notes += (text("note_cox_dropped", lang, names=names, m=content.method["min_cell"]),)
@@ -171,8 +172,11 @@ def attrition_table(
 TABLES = (
     general_table,
     by_type_table,
+    serious_table,
     by_age_table,
+    type_age_table,
     cox_table,
+    zph_table,
     standardised_table,
     attrition_table,
 )

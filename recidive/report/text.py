@@ -17,6 +17,7 @@ from recidive.report.content import Content
 from recidive.report.formatting import level_percent
 from recidive.report.i18n import code_label, text
 from recidive.report.method_text import method_box
+from recidive.report.monitor_text import monitor_sentences
 from recidive.report.qualifiers import Benchmark, Qualifier, QualifierRules, evaluate_qualifiers
 from recidive.report.sentences import headline, key_sentences
 
@@ -62,6 +63,7 @@ def section_text(
         population = population_name(content.method["rules"].get("population"), lang)
     qualifiers = evaluate_qualifiers(content.numbers, benchmark, rules)
     sentences = key_sentences(qualifiers, content.numbers, benchmark, rules, population, lang)
+    sentences += monitor_sentences(content, benchmark, rules, population, lang)
     return SectionText(
         population=population,
         qualifiers=qualifiers,

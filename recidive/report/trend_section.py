@@ -41,7 +41,7 @@ TREND_WORDS: dict[str, dict[str, str]] = {
             "Cox-model met het uitstroomjaar als factor, gecorrigeerd voor {covariates}; per "
             "jaar de gemiddelde voorspelde recidive van alle personen van de getoonde jaren, "
             "alsof zij in dat jaar waren uitgestroomd. Interval: {level}%, Wald, met de "
-            "standaardfout uit de invloedsfunctie. Alleen jaren met {h} jaar follow-up; een "
+            "standaardfout uit de invloedsfunctie. Alleen jaren met {h} jaar observatieperiode; een "
             "gecorrigeerd cijfer alleen waar het feitelijke gepubliceerd is."
         ),
         "method_none": (

@@ -20,7 +20,7 @@ def estimated_figures(registry: rc.Registry, rules: rc.CohortRules = DOMESTIC) -
     By default for the seed's population (offenders of domestic sexual exploitation); keyed
     as the targets. ``share_recidivists_under_23`` is ``age_profile``'s corrected share
     ``p F<23(7) / (p F<23(7) + (1 - p) F23+(7))`` with ``F`` = 1 - Kaplan-Meier by age group;
-    ``raw_share_recidivists_under_23`` the share under 23 among all observed recidivists.
+    ``raw_share_recidivists_under_23`` the share under 23 among the recidivists seen within 7 years.
     """
     return cohort_figures(rc.build_cohort(registry, rules))
 

@@ -62,6 +62,9 @@ class Truth:
         self.masks = {"all": np.ones(len(persons), bool)}
         for g in AGE_GROUPS:
             self.masks[g] = groups == g
+        bands = persons["age_band"].astype(str).to_numpy()
+        for band in persons["age_band"].cat.categories.astype(str):
+            self.masks[band] = bands == band  # the fine age bands of the type-by-age table
         self.persons = persons
         self.followup = persons["followup_days"].to_numpy(float) / DAYS
 
@@ -119,6 +122,8 @@ class Published:
     shares: dict = field(default_factory=dict)
     cox: list = field(default_factory=list)  # (covariate, n_level)
     percents: list = field(default_factory=list)  # whole percents in sentences
+    extra_percents: set = field(default_factory=set)  # published percents that are not points
+    conf_percent: int | None = None  # the confidence level the text states
     findings: list = field(default_factory=list)  # problems seen while reading
     frequency: dict = field(default_factory=dict)  # years -> frequency row (mcf, per_recidivist)
     frequency_points: set = field(default_factory=set)  # years of every published MCF point
@@ -170,6 +175,24 @@ def _read_json(pub: Published, data: dict) -> None:
         _row_point(pub, "general", "all", row, "json general")
     for row in tables.get("by_type", {}).get("rows", []):
         _row_point(pub, row["criterion"], "all", row, "json by_type")
+    for row in tables.get("serious", {}).get("rows", []):
+        _row_point(pub, row["criterion"], "all", row, "json serious")
+    for row in tables.get("by_type_age", {}).get("rows", []):
+        group = str(row["age"])
+        for key, value in row.items():
+            if key.startswith("rate_"):
+                pub.add_point(
+                    row["criterion"], group, float(key.removeprefix("rate_")), value, None, None,
+                    "json by_type_age",
+                )  # fmt: skip
+        pub.counts.append((f"by_type_age N {row['criterion']} {group}", row["n"]))
+    for key, cell in data["numbers"].get("serious", {}).items():
+        _row_point(pub, key.split("|")[0], "all", cell, "json numbers serious")
+    pub.extra_percents = {
+        round(cell["rate"] * 100)
+        for cell in data["numbers"].get("competing", {}).values()
+        if cell.get("rate") is not None
+    }
     for row in tables.get("by_age", {}).get("rows", []):
         group = str(row["age_group"])
         _row_point(pub, "general", group, row, "json by_age")
@@ -217,6 +240,13 @@ def _read_json(pub: Published, data: dict) -> None:
         for row in figure_data.get("at_risk", []):
             pub.at_risk.append((row["years"], row["n_at_risk"]))
             pub.counts.append((f"at risk {row['years']:g}y", row["n_at_risk"]))
+    recidivists = data["numbers"]["age"]["share_under_cut_recidivists"]
+    for key in ("ci_lower", "ci_upper", "raw"):
+        if recidivists.get(key) is not None:
+            pub.extra_percents.add(round(recidivists[key] * 100))
+    by_type = [c["rate"] for c in data["numbers"]["by_type"].values() if c.get("rate") is not None]
+    pub.extra_percents.add(round(sum(by_type) * 100))  # "the types overlap: together 74%"
+    pub.conf_percent = round(float(recidivists.get("conf_level") or 0.95) * 100)
     texts = [s["text"] for s in data["sentences"]] + [data["headline"]]
     pub.percents = [int(x) for t in texts for x in re.findall(r"(\d+)%", t)]
     method = " ".join(m["text"] for m in data["method"])
@@ -503,15 +533,17 @@ def _route_partitions(pub: Published, truth: Truth, out: Attack, m: int) -> None
 
 
 def _route_nested(pub: Published, truth: Truth, out: Attack, m: int) -> None:
-    """General recidivism contains every type: their difference counts persons too."""
+    """General recidivism contains every type (and serious the very serious): their
+    difference counts persons too."""
     for (criterion, group), curve in pub.points.items():
-        general = pub.points.get(("general", group), {})
+        parent = "serious" if criterion == "very_serious" else "general"
+        general = pub.points.get((parent, group), {})
         if criterion == "general" or not general:
             continue
         common = sorted(set(curve) & set(general))
 
-        def without(years, c=criterion, g=group):
-            return truth.events("general", g, years) - truth.events(c, g, years)
+        def without(years, c=criterion, g=group, p=parent):
+            return truth.events(p, g, years) - truth.events(c, g, years)
 
         for years in common:
             out.tried["general minus a type"] += 1
@@ -521,7 +553,7 @@ def _route_nested(pub: Published, truth: Truth, out: Attack, m: int) -> None:
                 )
         for a, b in itertools.combinations(common, 2):
             out.tried["general minus a type, difference"] += 1
-            if _small(without(b) - without(a), m):
+            if _small(abs(without(b) - without(a)), m):
                 out.findings.append(
                     f"general minus a type, difference: {criterion} {group} {a:g}y-{b:g}y: "
                     f"{without(b) - without(a)}"
@@ -584,7 +616,8 @@ def _route_cohort(pub: Published, truth: Truth, out: Attack, m: int) -> None:
 
 def _route_sentences(pub: Published, out: Attack) -> None:
     """Whole percents in sentences must be published rates or shares, rounded (or thresholds)."""
-    known = {50, 26, 10}  # thresholds and the benchmark the text states
+    known = {50, 26, 10, pub.conf_percent or 95}  # thresholds, benchmark, the CI level
+    known |= pub.extra_percents
     for curve in pub.points.values():
         for rate, _, _ in curve.values():
             known.add(round(rate * 100))

@@ -59,13 +59,9 @@ def test_json_is_strict_and_numbers_are_floats(small_section_nl):
     cell = data["numbers"]["general"]["2"]
     assert isinstance(cell["rate"], float) and isinstance(cell["ci_lower"], float)
     assert isinstance(cell["n"], int)
-    assert [s["key"] for s in data["sentences"]] == [
-        "high",
-        "fast",
-        "serious",
-        "young",
-        "frequency",
-    ]
+    keys = [s["key"] for s in data["sentences"]]
+    assert keys[:4] == ["high", "fast", "serious", "young"]
+    assert "frequency" in keys and "benchmark" in keys
     assert all(isinstance(s["text"], str) for s in data["sentences"])
     assert set(data["qualifiers"]) == {"high", "fast", "serious", "young"}
 

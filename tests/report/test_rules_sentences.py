@@ -30,16 +30,22 @@ def test_rules_sentences_follow_the_rules():
         serious_min_penalty_years=4.5,
     )
     assert rules_sentences(rules, "en") == [
-        "Follow-up starts at the index disposal.",
+        "The observation period starts at the index disposal.",
         "A reoffence is any later case (crime or misdemeanour) committed after the start "
-        "and before the end of follow-up.",
+        "and on or before the end of the observation period.",
         "Cases ending in acquittal do not count.",
-        "Follow-up ends at the data cut-off, or earlier at emigration.",
+        "The observation period ends at the end of observation (the data cut-off), or earlier "
+        "at emigration.",
         "Serious: statutory maximum of 4.5 years or more; very serious: 8 years or more.",
     ]
     dutch = rules_sentences(rules, "nl")
-    assert dutch[0] == "De observatie begint bij de afdoening van de indexzaak."
-    assert dutch[3] == "De observatie eindigt op de peildatum, of eerder bij emigratie."
+    assert dutch[0] == "De observatieperiode begint bij de afdoening van de indexzaak."
+    assert dutch[3] == (
+        "De observatieperiode eindigt op de einddatum van de observatie (de datum van de "
+        "gegevensstand), of eerder bij emigratie."
+    )
+    # the Recidivemonitor's terms: no "peildatum" for the cut-off, no "follow-up" in Dutch
+    assert not any("peildatum" in x or "follow-up" in x for x in dutch)
     assert dutch[-1] == (
         "Ernstig: wettelijk strafmaximum van 4,5 jaar of meer; zeer ernstig: 8 jaar of meer."
     )

@@ -26,8 +26,11 @@ def numbers(
     young_off=0.333,
     lo2=None,
     hi2=None,
+    serious2=0.30,
 ):
     return {
+        "serious": {"serious|2": rate(serious2)},
+        "penalty_years": {"serious": 4.0, "very_serious": 8.0},
         "general": {"2": rate(r2, lo2, hi2), "5": rate(r5), "7": rate(r7)},
         "by_type": {
             "property": rate(0.28),
@@ -36,6 +39,7 @@ def numbers(
             "human_trafficking": rate(ht),
         },
         "age": {
+            "horizon_years": 7.0,
             "share_under_cut_offenders": {"value": young_off},
             "share_under_cut_recidivists": {"value": young_rec},
         },
@@ -66,8 +70,10 @@ def test_fast_needs_early_share_and_rate_above_benchmark():
 
 
 def test_serious_and_young_thresholds():
-    assert verdicts(numbers(violence=0.05, ht=0.03))["serious"] is False
-    assert verdicts(numbers(violence=0.05, ht=0.11))["serious"] is True
+    # serious: the lower bound of serious recidivism at 2 years above the benchmark's 26%
+    assert verdicts(numbers(serious2=0.27))["serious"] is False  # lower bound 25%
+    assert verdicts(numbers(serious2=0.29))["serious"] is True  # lower bound 27%
+    assert verdicts(numbers(serious2=0.29, violence=0.01, ht=0.0))["serious"] is True
     assert verdicts(numbers(young_rec=0.30, young_off=0.333))["young"] is False
     rules = QualifierRules(young_margin=0.10)
     assert verdicts(numbers(), rules=rules)["young"] is False
@@ -76,12 +82,13 @@ def test_serious_and_young_thresholds():
 def test_rules_and_benchmark_are_configurable():
     assert verdicts(numbers(), bench=Benchmark(rate=0.40))["fast"] is False
     assert verdicts(numbers(), rules=QualifierRules(serious_rate=0.30))["serious"] is False
+    assert verdicts(numbers(), bench=Benchmark(rate=0.30))["serious"] is False
 
 
 def test_missing_numbers_are_not_evaluated():
     n = numbers()
     n["age"]["share_under_cut_recidivists"]["value"] = None
-    n["by_type"] = {}
+    n["serious"] = {}
     q = verdicts(n)
     assert q["young"] is None and q["serious"] is None
 
@@ -100,16 +107,28 @@ def test_published_sentences_in_dutch():
         "De recidive van daders is hoog: 65% recidiveert binnen 7 jaar.",
         "Bovendien is de recidive snel: 36% van de daders recidiveert al binnen 2 jaar en 58% "
         "binnen 5 jaar.",
-        "Ook is de recidive ernstig: binnen 5 jaar recidiveert 28% met vermogensdelicten, 25% "
-        "met geweldsdelicten, 12% met drugsdelicten en 9% met wederom mensenhandel.",
-        "Daders die recidiveren zijn vaak jong: 42% is jonger dan 23 jaar.",
+        "Ook is de recidive ernstig: binnen 2 jaar pleegt 30% een ernstig delict (wettelijk "
+        "strafmaximum van 4 jaar of meer), meer dan de 26% van alle volwassen daders die "
+        "binnen 2 jaar enig nieuw misdrijf pleegt. Binnen 5 jaar recidiveert 28% met "
+        "vermogensdelicten, 25% met geweldsdelicten, 12% met drugsdelicten en 9% met wederom "
+        "mensenhandel.",
+        "Daders die recidiveren zijn vaak jong: van wie binnen 7 jaar recidiveert, is 42% "
+        "jonger dan 23 jaar.",
     ]
 
 
 def test_low_recidivism_is_stated_neutrally():
     head, text = sentences(
         numbers(
-            r2=0.10, r5=0.16, r7=0.20, lo2=0.08, hi2=0.12, violence=0.04, ht=0.01, young_rec=0.30
+            r2=0.10,
+            r5=0.16,
+            r7=0.20,
+            lo2=0.08,
+            hi2=0.12,
+            violence=0.04,
+            ht=0.01,
+            young_rec=0.30,
+            serious2=0.08,
         )
     )
     assert head == "RECIDIVE BINNEN 7 JAAR: 20%"
@@ -121,13 +140,16 @@ def test_low_recidivism_is_stated_neutrally():
         "Binnen 2 jaar recidiveert 10% van de daders, tegen 26% van alle "
         "volwassen daders; binnen 5 jaar is dat 16%."
     )
-    assert text[2].startswith("Binnen 5 jaar recidiveert 28% met vermogensdelicten")
-    assert (
-        text[3]
-        == "Van de daders die recidiveren is 30% jonger dan 23 jaar, tegen 33% van alle daders."
+    assert text[2].startswith(
+        "Binnen 2 jaar pleegt 8% een ernstig delict (wettelijk strafmaximum van 4 jaar of "
+        "meer), tegen 26% van alle volwassen daders met enig nieuw misdrijf. Binnen 5 jaar "
+        "recidiveert 28% met vermogensdelicten"
+    )
+    assert text[3] == (
+        "Van wie binnen 7 jaar recidiveert, is 30% jonger dan 23 jaar, tegen 33% van alle daders."
     )
     joined = " ".join([head, *text]).lower()
-    for word in ("hoog", "snel", "ernstig", "vaak jong"):
+    for word in ("hoog", "snel", "recidive ernstig", "wel ernstig", "vaak jong"):
         assert word not in joined
 
 
@@ -144,10 +166,15 @@ def test_english_sentences():
     _, text = sentences(numbers(), lang="en")
     assert text[0] == "Recidivism among daders is high: 65% reoffend within 7 years."
     assert text[2] == (
-        "Recidivism is also serious: within 5 years, 28% reoffend with a property offence, 25% "
+        "Recidivism is also serious: within 2 years, 30% commit a serious offence (statutory "
+        "maximum of 4 years or more), more than the 26% of all adult offenders who commit any "
+        "new crime within 2 years. Within 5 years, 28% reoffend with a property offence, 25% "
         "with a violent offence, 12% with a drug offence and 9% again with human trafficking."
     )
-    assert text[3] == "Offenders who reoffend are often young: 42% are younger than 23."
+    assert text[3] == (
+        "Offenders who reoffend are often young: of those who reoffend within 7 years, 42% are "
+        "younger than 23."
+    )
 
 
 def test_suppressed_numbers_say_they_cannot_be_reported():
