@@ -30,13 +30,8 @@ CELL_TIMEOUT = 300
 # Notebooks known to be stale, by the SHA-256 of the committed file: their freshness test is
 # an expected failure only while the file is exactly that version, so executing the notebook
 # again (which changes the file) makes the test count again without editing this list.
-# Stale when the test came (code changed since they were executed): 01 cells 14, 25, 42, 48;
-# 02 cell 16 (the new naive_std_err column); 03 cells 5-41 (the synthetic registry changed).
-KNOWN_STALE = {
-    "01_reproduce_the_monitor.ipynb": "a86bc14162bcf7b7f27cf7294a880665c7f021073280b5c01703211c29547eda",
-    "02_rossi_recidivism.ipynb": "540c93862c7fc4246d2c25f97e8cda2c0f409562bf36449eb81752f8999502d9",
-    "03_your_own_data.ipynb": "d779d4c3c9113e4004140dc15c71ef7f8720b7c75568c1ce371689d63e911856",
-}
+# Empty: every notebook was executed on the current code.
+KNOWN_STALE: dict[str, str] = {}
 
 
 def _outputs(nb):
