@@ -15,19 +15,15 @@ from recidive.estimation.risk_table import build_risk_table
 
 
 @dataclass(frozen=True, eq=False)
-class LogRankResult:
-    """Result of :func:`logrank_test` (immutable).
+class GroupTest:
+    """The shared shape of a chi-square test between groups (log-rank, equal MCFs).
 
-    Attributes
-    ----------
-    statistic : float
-        Chi-square statistic.
-    df : int
-        Degrees of freedom (groups with expected events > 0, minus 1).
-    p_value : float
-    variance : ndarray
-        Variance-covariance matrix of observed - expected per group.
+    Subclasses name the test (``_name``, in ``metadata``) and its title (``_title``, in the
+    notebook display) and document their attributes.
     """
+
+    _name = "group test"
+    _title = "Group test"
 
     statistic: float
     df: int
@@ -45,7 +41,7 @@ class LogRankResult:
     def metadata(self) -> dict[str, Any]:
         """Test name, statistic, df and p-value."""
         return {
-            "test": "log-rank",
+            "test": self._name,
             "statistic": self.statistic,
             "df": self.df,
             "p_value": self.p_value,
@@ -55,10 +51,29 @@ class LogRankResult:
 
     def _repr_html_(self) -> str:
         head = (
-            f"<p><b>Log-rank test</b>: chi-square = {self.statistic:.4g}, df = {self.df}, "
+            f"<p><b>{self._title}</b>: chi-square = {self.statistic:.4g}, df = {self.df}, "
             f"p = {self.p_value:.4g}</p>"
         )
         return head + self._groups._repr_html_()
+
+
+@dataclass(frozen=True, eq=False)
+class LogRankResult(GroupTest):
+    """Result of :func:`logrank_test` (immutable).
+
+    Attributes
+    ----------
+    statistic : float
+        Chi-square statistic.
+    df : int
+        Degrees of freedom (groups with expected events > 0, minus 1).
+    p_value : float
+    variance : ndarray
+        Variance-covariance matrix of observed - expected per group.
+    """
+
+    _name = "log-rank"
+    _title = "Log-rank test"
 
 
 def logrank_test(time, event, groups, weights=None) -> LogRankResult:

@@ -30,21 +30,20 @@ grid of distinct stop times, and the per-person sums with one ``reduceat``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from recidive._version import __version__
 from recidive.estimation._input import check_groups, check_time
 from recidive.estimation._mcf_sums import TimeGrid, at_risk, time_grid
 from recidive.estimation._person_rows import PersonRows, check_length, check_person_rows
+from recidive.estimation.logrank import GroupTest
 
 
 @dataclass(frozen=True, eq=False)
-class MCFTestResult:
+class MCFTestResult(GroupTest):
     """Result of :func:`mcf_equality_test` (immutable).
 
     Attributes
@@ -58,36 +57,8 @@ class MCFTestResult:
         Robust covariance matrix of observed - expected per group.
     """
 
-    statistic: float
-    df: int
-    p_value: float
-    _groups: pd.DataFrame = field(repr=False)
-    variance: np.ndarray = field(repr=False)
-    weighted: bool = False
-    version: str = __version__
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per group: ``group, n, observed, expected`` (n in persons)."""
-        return self._groups.copy()
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        """Test name, statistic, df and p-value."""
-        return {
-            "test": "equal_mcf_robust_score",
-            "statistic": self.statistic,
-            "df": self.df,
-            "p_value": self.p_value,
-            "weighted": self.weighted,
-            "version": self.version,
-        }
-
-    def _repr_html_(self) -> str:
-        head = (
-            f"<p><b>Test of equal mean cumulative functions</b> (robust score): "
-            f"chi-square = {self.statistic:.4g}, df = {self.df}, p = {self.p_value:.4g}</p>"
-        )
-        return head + self._groups._repr_html_()
+    _name = "equal_mcf_robust_score"
+    _title = "Test of equal mean cumulative functions (robust score)"
 
 
 def _group_counts(rows: PersonRows, grid: TimeGrid, n_groups: int) -> tuple[np.ndarray, ...]:

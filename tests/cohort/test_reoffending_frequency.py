@@ -1,51 +1,26 @@
-"""``reoffending_frequency`` on cohorts: cases counted by hand on both clocks, the arguments."""
+"""``reoffending_frequency`` on cohorts: cases counted by hand on both clocks, the arguments.
+
+The registry (``registry_builders.three_person_registry`` without person 3's detention):
+person 1 (start 2016-01-01): case a on day 60 (two offence rows), case b on day 120 during a
+detention of days 100-130, cases c and d on day 400. Person 2 (start 2015-07-01, a detention
+2015-06-01 to 2015-08-30 running at the start): case e on day 31 (in that detention), case f
+on day 100. Person 3: no case. Cut-off 2020-12-31.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from registry_builders import three_person_registry
 
 import recidive as rc
 from recidive.frequency import case_history
 
 
-def _registry() -> rc.Registry:
-    """Person 1 (start 2016-01-01): case a on day 60 (two offence rows), case b on day 120
-    during a detention of days 100-130, cases c and d on day 400. Person 2 (start
-    2015-07-01, a detention 2015-06-01 to 2015-08-30 running at the start): case e on day
-    31 (in that detention), case f on day 100. Person 3: no case. Cut-off 2020-12-31."""
-    persons = pd.DataFrame({
-        "person_id": [1, 2, 3], "sex": ["M", "F", "M"],
-        "birth_date": ["1990-01-01", "1985-05-05", "1980-02-02"],
-        "index_offence_date": ["2015-01-01", "2015-02-01", "2015-01-01"],
-        "index_disposal_date": ["2015-06-01", "2015-07-01", "2015-06-01"],
-        "index_release_date": ["2016-01-01", None, "2016-01-01"],
-        "exploitation_form": ["arbeid", "crimineel", "arbeid"], "prior_cases": [0, 3, 1],
-    })  # fmt: skip
-    day = pd.Timestamp("2016-01-01")
-    dates = [day + pd.Timedelta(days=d) for d in (60, 60, 120, 400, 400)]
-    cases = pd.DataFrame({
-        "person_id": [1, 1, 1, 1, 1, 2, 2],
-        "case_id": ["a", "a", "b", "c", "d", "e", "f"],
-        "offence_date": [*dates, pd.Timestamp("2015-08-01"), pd.Timestamp("2015-10-09")],
-        "disposal_date": [pd.Timestamp("2018-01-01")] * 7,
-        "disposal": ["conviction"] * 7,
-        "offence_category": ["property", "violence", "violence", "property", "drugs",
-                             "violence", "property"],
-        "max_penalty_years": [4.0, 6.0, 8.0, 4.0, 12.0, 6.0, 4.0], "is_crime": [True] * 7,
-    })  # fmt: skip
-    detentions = pd.DataFrame({
-        "person_id": [1, 2],
-        "start": [day + pd.Timedelta(days=100), pd.Timestamp("2015-06-01")],
-        "end": [day + pd.Timedelta(days=130), pd.Timestamp("2015-08-30")],
-    })  # fmt: skip
-    return rc.Registry(persons, cases, detentions, cutoff_date="2020-12-31")
-
-
 @pytest.fixture(scope="module")
 def cohorts():
-    registry = _registry()
+    registry = three_person_registry(person_3_detained=False)
     at_liberty = rc.CohortRules(remove_detention_time=True)
     return rc.build_cohort(registry), rc.build_cohort(registry, at_liberty)
 
