@@ -136,17 +136,20 @@ def worker(tool: str, folder: Path) -> dict:
     return out
 
 
+#: R: the resident and peak memory of the R process in MiB (shared by the benchmarks' R scripts)
+R_STATUS_MIB = r"""status_mib <- function() {
+  s <- readLines("/proc/self/status")
+  g <- function(k) as.numeric(strsplit(trimws(sub(k, "", s[startsWith(s, k)])), " +")[[1]][1]) / 1024
+  c(rss = g("VmRSS:"), hwm = g("VmHWM:"))
+}
+"""
+
 R_SCRIPT = r"""
 args <- commandArgs(trailingOnly = TRUE)
 folder <- args[1]
 suppressMessages(library(survival))
 meta <- jsonlite::fromJSON(file.path(folder, "columns.json"))
-status_mib <- function() {
-  s <- readLines("/proc/self/status")
-  g <- function(k) as.numeric(strsplit(trimws(sub(k, "", s[startsWith(s, k)])), " +")[[1]][1]) / 1024
-  c(rss = g("VmRSS:"), hwm = g("VmHWM:"))
-}
-df <- as.data.frame(lapply(setNames(meta$cols, meta$cols), function(c)
+""" + R_STATUS_MIB + r"""df <- as.data.frame(lapply(setNames(meta$cols, meta$cols), function(c)
   readBin(file.path(folder, paste0(c, ".i4")), "integer", n = meta$n, size = 4)))
 invisible(gc())
 try(writeLines("5", "/proc/self/clear_refs"), silent = TRUE)

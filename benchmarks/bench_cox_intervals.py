@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_cox import _reset_peak, _status_mib, load_average  # noqa: E402
+from bench_cox import R_STATUS_MIB, _reset_peak, _status_mib, load_average  # noqa: E402
 
 SEED = 20250615
 MAX_DAYS = 2557  # seven years
@@ -149,12 +149,7 @@ args <- commandArgs(trailingOnly = TRUE)
 folder <- args[1]
 suppressMessages(library(survival))
 meta <- jsonlite::fromJSON(file.path(folder, "columns.json"))
-status_mib <- function() {
-  s <- readLines("/proc/self/status")
-  g <- function(k) as.numeric(strsplit(trimws(sub(k, "", s[startsWith(s, k)])), " +")[[1]][1]) / 1024
-  c(rss = g("VmRSS:"), hwm = g("VmHWM:"))
-}
-df <- as.data.frame(lapply(setNames(meta$cols, meta$cols), function(c)
+""" + R_STATUS_MIB + r"""df <- as.data.frame(lapply(setNames(meta$cols, meta$cols), function(c)
   readBin(file.path(folder, paste0(c, ".i4")), "integer", n = meta$n, size = 4)))
 covariates <- setdiff(meta$cols, c("id", "start", "stop", "event"))
 timed <- function(formula) {

@@ -43,6 +43,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_cox import R_STATUS_MIB, _reset_peak, _status_mib  # noqa: E402
+
 SEED = 20250616
 COLUMNS = ("id", "start", "stop", "event")
 
@@ -84,25 +87,6 @@ def _load(folder: Path) -> dict[str, np.ndarray]:
 
 
 # ---------------------------------------------------------------- workers
-def _status_mib() -> tuple[float, float]:
-    rss = hwm = 0.0
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) / 1024
-            elif line.startswith("VmHWM:"):
-                hwm = int(line.split()[1]) / 1024
-    return rss, hwm
-
-
-def _reset_peak() -> None:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-    except OSError:
-        pass  # baseline stays the load peak
-
-
 def nelson_aalen_floor(d: dict[str, np.ndarray]) -> np.ndarray:
     """The estimate alone on the day grid: three bincounts and two cumsums, nothing else."""
     size = int(d["stop"].max()) + 2
@@ -189,12 +173,7 @@ args <- commandArgs(trailingOnly = TRUE)
 folder <- args[1]
 suppressMessages(library(survival))
 n <- jsonlite::fromJSON(file.path(folder, "columns.json"))$n
-status_mib <- function() {
-  s <- readLines("/proc/self/status")
-  g <- function(k) as.numeric(strsplit(trimws(sub(k, "", s[startsWith(s, k)])), " +")[[1]][1]) / 1024
-  c(rss = g("VmRSS:"), hwm = g("VmHWM:"))
-}
-rd <- function(c) readBin(file.path(folder, paste0(c, ".i4")), "integer", n = n, size = 4)
+""" + R_STATUS_MIB + r"""rd <- function(c) readBin(file.path(folder, paste0(c, ".i4")), "integer", n = n, size = 4)
 d <- data.frame(id = rd("id"), start = rd("start"), stop = rd("stop"), event = rd("event"))
 invisible(gc())
 try(writeLines("5", "/proc/self/clear_refs"), silent = TRUE)
