@@ -33,8 +33,10 @@ def recidivism_trends(
 
     Parameters
     ----------
-    cohort : Cohort
-        From :func:`recidive.build_cohort`.
+    cohort : Cohort or DaskCohort
+        From :func:`recidive.build_cohort`. A :class:`~recidive.dask.DaskCohort` gives the
+        same table (to rounding): one Cox fit on Dask and three passes over the partitions
+        (see :func:`recidive.adjusted_rates`).
     by : str
         The person column whose levels form the trend: ``"exit_year"`` (the calendar year
         of the start of the observation period), or any other, the user's own included.
@@ -68,12 +70,6 @@ def recidivism_trends(
     >>> trend.to_frame().columns[:3].tolist()
     ['criterion', 'exit_year', 'horizon_years']
     """
-    if _engines.is_distributed(cohort.persons):
-        raise ArgumentError(
-            "recidivism_trends runs in memory only: a DaskCohort's observed rates by year are "
-            "rc.recidivism_rates(cohort, by=['exit_year']); for the adjusted trend, "
-            "cohort.compute() the cohort (one row per person) first"
-        )
     criteria = check_names(criteria, "criteria", cohort.criteria)
     if not isinstance(by, str) or by not in cohort.persons.columns:
         raise ArgumentError(
@@ -128,7 +124,10 @@ def _covariates(persons: pd.DataFrame, covariates, by: str) -> list[str]:
         )
     if by in chosen:
         raise ArgumentError(f"by {by!r} is also among the covariates; drop it from them")
-    used = [c for c in chosen if persons[c].nunique(dropna=False) > 1]
+    distinct = persons[chosen].nunique(dropna=False) if chosen else pd.Series(dtype=int)
+    if _engines.is_distributed(persons):
+        distinct = distinct.compute()
+    used = [c for c in chosen if distinct[c] > 1]
     if not used:
         raise ArgumentError(
             f"none of the covariates {chosen} varies in the cohort: there is nothing to "

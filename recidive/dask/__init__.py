@@ -16,6 +16,7 @@ dispatch point                  registered name                               im
 ``Registry.from_files``         ``"Registry.from_files"``                     :mod:`.registry`
 ``age_profile``                 ``"age_counts"``                              :mod:`.cohort_rates`
 ``mean_cumulative_function_by`` ``"mean_cumulative_function_by"``             :mod:`.mcf`
+``adjusted_rates``              ``"map_reduce"`` (its passes)                 :mod:`.map_reduce`
 ==============================  ============================================  ===========================
 
 Dask is optional (``pip install 'recidive[dask]'``): the wing imports without it, and Dask
@@ -31,7 +32,7 @@ Examples
 """
 
 # importing the implementations registers them
-from recidive.dask import cohort_rates, mcf, risk_table  # noqa: F401
+from recidive.dask import cohort_rates, map_reduce, mcf, risk_table  # noqa: F401
 from recidive.dask.cohort import DaskCohort, build_dask_cohort
 from recidive.dask.cox import fit  # noqa: F401
 from recidive.dask.registry import DaskRegistry

@@ -27,6 +27,9 @@ of one group (a base year). Which one the Recidivemonitor takes could not be rea
 stored sources (``tests/r/adjusted_rates.json``, ``meta.recidivemonitor``): its reports
 speak of a "referentiegroep"; both are offered.
 
+Every step is a sum over the rows (:mod:`recidive.estimation._adjusted_passes`), so a Dask
+DataFrame takes the same passes partition by partition after one Cox fit on Dask.
+
 A horizon past a group's longest follow-up gives NaN with status
 ``insufficient_follow_up``, never an extrapolation of the pooled baseline. A group never
 followed to the first horizon (the latest exit year, say) is left out of the model and of
@@ -35,6 +38,7 @@ the pooled reference, and reported with that status at every horizon.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,13 +46,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from recidive import defaults
+from recidive import _engines, defaults
 from recidive._arguments import check_conf_level, check_horizons, check_time_unit, shown
 from recidive.errors import ArgumentError
-from recidive.estimation._standardisation import cox_pieces, km_influence, mean_risk
+from recidive.estimation import _adjusted_passes as passes
+from recidive.estimation._standardisation import baseline, km_rate, km_table, mean_risk_terms
 from recidive.estimation.cox import fit_cox
 from recidive.estimation.cox._design import as_list, require_columns
-from recidive.estimation.kaplan_meier import INSUFFICIENT, OK, kaplan_meier
+from recidive.estimation.kaplan_meier import INSUFFICIENT, OK
 
 METHODS = ("direct", "indirect")
 TIES = ("efron", "breslow")
@@ -108,8 +113,10 @@ def adjusted_rates(
 
     Parameters
     ----------
-    frame : DataFrame
-        One row per person: duration, event, group and covariates.
+    frame : DataFrame or dask.dataframe.DataFrame
+        One row per person: duration, event, group and covariates. A Dask DataFrame gives
+        the same table (to rounding): one Cox fit on Dask and passes of sums over the
+        partitions (:mod:`recidive.estimation._adjusted_passes`).
     duration, event : str
         Columns of the time to the first reoffence (or censoring) and its 0/1 flag.
     group : str
@@ -157,11 +164,6 @@ def adjusted_rates(
     require_columns(frame, [duration, event, group, *covariates], "adjusted_rates")
     if group in covariates:
         raise ArgumentError(f"group {group!r} is also among the covariates; drop it from them")
-    if reference is not None and reference not in set(pd.unique(frame[group])):
-        raise ArgumentError(
-            f"reference {shown(reference)} is not a level of {group!r}; use None (all rows) "
-            f"or one of {sorted(pd.unique(frame[group]))}"
-        )
     table = _rate_table(
         frame,
         duration,
@@ -194,119 +196,120 @@ def _rate_table(
     score: str = "breslow",
 ) -> pd.DataFrame:
     """The checked call's rows, group by group and time by time (``score``: see
-    :func:`recidive.estimation._standardisation.cox_pieces`; the tests reproduce ``ate``)."""
-    all_levels = sorted(pd.unique(frame[group]))
-    longest = frame.groupby(group, observed=True)[duration].max()
-    short = [lv for lv in all_levels if longest[lv] < min(times)]
-    if reference in short or len(short) == len(all_levels):
-        raise ArgumentError(
-            f"{'the reference' if reference in short else 'no'} group of {group!r} is followed "
-            f"up to the first horizon ({min(times):g} {duration} units); choose a shorter horizon"
-            + (" or another reference" if reference in short else "")
-        )
-    # groups never followed to the first horizon stay out of the model (a level without
-    # events there would have no finite coefficient) and are reported as such
-    data = frame[~frame[group].isin(short)].reset_index(drop=True)
-    levels = [lv for lv in all_levels if lv not in short]
-    codes = pd.Categorical(data[group], categories=levels).codes
-    model_frame = data[[duration, event, *covariates]].copy()
-    model_frame[group] = pd.Categorical(data[group], categories=levels)
+    :func:`recidive.estimation._standardisation.baseline`; the tests reproduce ``ate``).
+
+    ``frame`` is a pandas or a Dask DataFrame: the same passes run on the one frame or on
+    every partition (:mod:`recidive.estimation._adjusted_passes`).
+    """
+    data = frame[list(dict.fromkeys([duration, event, group, *covariates]))]
+    if _engines.is_distributed(data):
+        run = functools.partial(_engines.implementation("map_reduce"), data)
+    else:
+        run = functools.partial(_one_part, data)
+    grid, groups = run(passes.survey_part, passes.combine_survey, duration, event, group)
+    levels, short = _levels(groups, reference, min(times), group, duration)
+    kept = data[~data[group].isin(short)] if short else data
+    model_frame = kept.assign(**{group: kept[group].astype(pd.CategoricalDtype(levels))})
     terms = [group, *covariates] if method == "direct" else covariates
     fit = fit_cox(model_frame, duration, event, terms, ties=ties)
     if not np.all(fit._kept):
         aliased = [n for n, k in zip(fit.names, fit._kept, strict=True) if not k]
         raise ArgumentError(f"covariates {aliased} are aliased (collinear); drop them")
-    pieces = cox_pieces(
-        fit._design.matrix(model_frame),
-        data[duration].to_numpy(float),
-        data[event].to_numpy(np.int64),
-        np.asarray(fit.coef),
-        np.asarray(fit.naive_variance_matrix),
-        ties,
-        score,
-    )
-    ref_rows = (
-        slice(None) if reference is None else np.flatnonzero(codes == levels.index(reference))
-    )
-    setup = _Setup(pieces, codes, ref_rows, fit._design.terms.get(group, ()))
+    beta = np.asarray(fit.coef, dtype=float)
+    center = np.array([fit.metadata["means"][name] for name in fit.names])
+    longest = groups["longest"]
+    spec = passes.PassSpec(
+        duration, event, group, tuple(levels), fit._design, method,
+        None if reference is None else levels.index(reference),
+        tuple(float(t) for t in times),
+        np.array([[t <= longest[lv] for t in times] for lv in levels]),
+    )  # fmt: skip
+    sums, counts = run(passes.sums_part, passes.add, spec, grid, beta, center)
+    base = baseline(grid, sums, beta, center, fit.naive_variance_matrix, ties, score)
+    km = _kaplan_meiers(spec, grid, counts)
+    populations = run(passes.population_part, passes.add, spec, base)
+    mean_risks = {
+        (g, k): mean_risk_terms(base, t, populations[g, k], spec.shift(g, center))
+        for g in range(len(levels))
+        for k, t in enumerate(spec.times)
+        if spec.wanted[g, k]
+    }
+    squares = run(
+        passes.influence_part, passes.add, spec, base, mean_risks,
+        km if method == "indirect" else None,
+    )  # fmt: skip
     z = special.ndtri(1 - (1 - conf_level) / 2)
     rows = []
     for g, level in enumerate(levels):
-        for t in times:
-            row = _group_rate(setup, method, g, float(t))
+        for k in range(len(times)):
+            row = _cell(km, mean_risks.get((g, k)), squares[g, k], method, g, k)
             low, high = (
                 row["adjusted_rate"] - z * row["std_err"],
                 row["adjusted_rate"] + z * row["std_err"],
             )
-            rows.append({group: level, **row, "ci_lower": low, "ci_upper": high})
+            n = int(groups.loc[level, "n"])
+            rows.append({group: level, "n": n, **row, "ci_lower": low, "ci_upper": high})
     for level in short:
-        n = int((frame[group] == level).sum())
+        n = int(groups.loc[level, "n"])
         rows += [{group: level, "n": n, "status": INSUFFICIENT} for _ in times]
     columns = [group, *(c for c in COLUMNS if c != "horizon_years")]
     table = pd.DataFrame(rows).reindex(columns=columns)
+    all_levels = list(groups.index)
     order = np.argsort([all_levels.index(v) for v in table[group]], kind="stable")
     return table.iloc[order].reset_index(drop=True)
 
 
-class _Setup:
-    """What every (group, time) row shares: the model's pieces, the rows, per-time terms."""
-
-    def __init__(self, pieces, codes: np.ndarray, reference_rows, group_columns) -> None:
-        self.pieces = pieces
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(codes.max() + 2))
-        self.group_rows = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        self.reference_rows = reference_rows
-        self.group_columns = list(group_columns)  # dummies of levels 1.. (0: the reference)
-        cols = self.group_columns
-        x_ref = pieces.x[reference_rows]
-        # the linear predictor without the group's dummies: they come in as a shift
-        self.x_reference = x_ref
-        self.eta_reference = x_ref @ pieces.beta - x_ref[:, cols] @ pieces.beta[cols]
-        self._per_time: dict[float, tuple] = {}
-
-    def shift(self, g: int) -> tuple[list[int], np.ndarray]:
-        """Group ``g``'s dummies, centred as the fitted rows: their columns and values."""
-        cols = self.group_columns
-        return cols, (np.arange(1, len(cols) + 1) == g) - self.pieces.center[cols]
-
-    def at(self, t: float) -> tuple:
-        """``q(t)``, the reference's Kaplan-Meier rate and its influence (computed once)."""
-        if t not in self._per_time:
-            p, ref = self.pieces, self.reference_rows
-            ref_rows = np.arange(len(p.time))[ref]
-            observed = _km_rate(p.time[ref], p.event[ref], t)
-            influence = km_influence(p.time, p.event, ref_rows, t, 1 - observed)
-            self._per_time[t] = (p.q(t), observed, influence)
-        return self._per_time[t]
+def _one_part(frame, function, combine, *args):
+    """The passes of an in-memory frame: the frame is the one part."""
+    return function(frame, *args)
 
 
-def _group_rate(setup: _Setup, method: str, g: int, t: float) -> dict:
-    """One (group, time) row: n, observed, expected, adjusted, std_err, status."""
-    p = setup.pieces
-    own = setup.group_rows[g]
-    observed = _km_rate(p.time[own], p.event[own], t)
-    nan = float("nan")
-    row = {"n": len(own), "observed_rate": observed, "expected_rate": nan}
-    if t > p.time[own].max():
-        return {**row, "adjusted_rate": nan, "std_err": nan, "status": INSUFFICIENT}
-    q, observed_ref, ref_influence = setup.at(t)
-    if method == "direct":
-        x, eta = setup.x_reference, setup.eta_reference
-        # everyone in the reference given group g's hazard
-        adjusted, influence = mean_risk(p, t, q, setup.reference_rows, x, eta, setup.shift(g))
+def _levels(groups: pd.DataFrame, reference, first_time: float, group: str, duration: str):
+    """The groups in the model and those never followed to the first horizon."""
+    all_levels = list(groups.index)
+    if reference is not None and reference not in all_levels:
+        raise ArgumentError(
+            f"reference {shown(reference)} is not a level of {group!r}; use None (all rows) "
+            f"or one of {all_levels}"
+        )
+    short = [lv for lv in all_levels if groups.loc[lv, "longest"] < first_time]
+    if reference in short or len(short) == len(all_levels):
+        raise ArgumentError(
+            f"{'the reference' if reference in short else 'no'} group of {group!r} is followed "
+            f"up to the first horizon ({first_time:g} {duration} units); choose a shorter horizon"
+            + (" or another reference" if reference in short else "")
+        )
+    # groups never followed to the first horizon stay out of the model (a level without
+    # events there would have no finite coefficient) and are reported as such
+    return [lv for lv in all_levels if lv not in short], short
+
+
+def _kaplan_meiers(spec, grid, counts) -> passes.KaplanMeiers:
+    """The Kaplan-Meier tables and rates of every group and of the reference."""
+    tables = tuple(km_table(grid, n, d) for n, d in zip(counts[0], counts[1], strict=True))
+    if spec.reference is None:
+        reference = km_table(grid, counts[0].sum(axis=0), counts[1].sum(axis=0))
     else:
-        x = p.x[own]
-        expected, influence = mean_risk(p, t, q, own, x, x @ p.beta)
-        adjusted = observed - expected + observed_ref
-        own_influence = km_influence(p.time, p.event, own, t, 1 - observed)
-        influence = own_influence - influence + ref_influence
-        row["expected_rate"] = expected
-    status = OK if np.isfinite(adjusted) else INSUFFICIENT
-    se = float(np.sqrt(influence @ influence)) if np.isfinite(adjusted) else nan
-    return {**row, "adjusted_rate": adjusted, "std_err": se, "status": status}
+        reference = tables[spec.reference]
+    return passes.KaplanMeiers(
+        tables,
+        reference,
+        np.array([[km_rate(table, t) for t in spec.times] for table in tables]),
+        np.array([km_rate(reference, t) for t in spec.times]),
+    )
 
 
-def _km_rate(time: np.ndarray, event: np.ndarray, t: float) -> float:
-    """``1 - KM(t)``: NaN past the last observed time."""
-    return float(1.0 - kaplan_meier(time, event).at([t])["survival"].iloc[0])
+def _cell(km, mean_risk, squares: float, method: str, g: int, k: int) -> dict:
+    """One (group, horizon) row: observed, expected, adjusted, std_err, status."""
+    nan = float("nan")
+    row = {"observed_rate": float(km.observed[g, k]), "expected_rate": nan}
+    if mean_risk is None:  # past the group's longest follow-up
+        return {**row, "adjusted_rate": nan, "std_err": nan, "status": INSUFFICIENT}
+    if method == "direct":
+        adjusted = mean_risk.estimate
+    else:
+        row["expected_rate"] = mean_risk.estimate
+        adjusted = row["observed_rate"] - mean_risk.estimate + float(km.observed_reference[k])
+    if not np.isfinite(adjusted):
+        return {**row, "adjusted_rate": nan, "std_err": nan, "status": INSUFFICIENT}
+    return {**row, "adjusted_rate": adjusted, "std_err": float(np.sqrt(squares)), "status": OK}

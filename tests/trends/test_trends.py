@@ -9,8 +9,6 @@ is flat, and near the population value of the generating model
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -97,11 +95,3 @@ def test_trend_errors_name_the_fix(constant_cohort):
         rc.recidivism_trends(constant_cohort, covariates=["sex", "income"])
     with pytest.raises(rc.ArgumentError, match="nothing to adjust for"):
         rc.recidivism_trends(constant_cohort, covariates=["exploitation_form"])
-
-
-def test_a_dask_cohort_is_refused_with_the_way_out():
-    dd = pytest.importorskip("dask.dataframe")
-    persons = dd.from_pandas(pd.DataFrame({"exit_year": [2010, 2011]}), npartitions=1)
-    cohort = types.SimpleNamespace(persons=persons, criteria=("general",))
-    with pytest.raises(rc.ArgumentError, match=r"in memory only.*cohort.compute\(\)"):
-        rc.recidivism_trends(cohort)
