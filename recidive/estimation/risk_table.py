@@ -134,6 +134,8 @@ class RiskTable:
         ``time >= t``). At a time of the table this is ``n_at_risk``.
         """
         t = np.asarray(times, dtype=float)
+        if self.entries is None or not len(self.entries):
+            return self._at_risk_from_time_0(t)
         q_stratum = np.repeat(np.arange(self.n_strata), t.size)
         q_time = np.tile(t, self.n_strata)
         total = self.n_events.sum(axis=1) + self.n_censored
@@ -142,6 +144,16 @@ class RiskTable:
             e = self.entries
             out -= weight_at_or_after(e.stratum, e.time, e.weight, self.n_strata, q_stratum, q_time)
         return out.reshape(self.n_strata, t.size)
+
+    def _at_risk_from_time_0(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`at_risk_at` without entries: ``n_at_risk`` of each stratum's first row at
+        or after ``t`` (0 past its last row), a search per stratum."""
+        out = np.zeros((self.n_strata, t.size))
+        for k, (lo, hi) in enumerate(self._bounds()):
+            first = lo + np.searchsorted(self.time[lo:hi], t, side="left")
+            inside = first < hi
+            out[k, inside] = self.n_at_risk[first[inside]]
+        return out
 
     def pool(self, key: np.ndarray | None = None, labels: pd.Index | None = None) -> RiskTable:
         """Pool strata: stratum ``k`` goes into new stratum ``key[k]``.

@@ -171,3 +171,31 @@ def test_rates_in_blocks_of_strata_equal_rates_in_one_block():
         defaults.CONF_TYPE, defaults.CONF_LEVEL, block_cells=150,
     )  # fmt: skip
     pd.testing.assert_frame_equal(blocks.to_frame(), whole)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 30), st.integers(0, 1), st.integers(1, 3), st.sampled_from("abc")),
+        min_size=1,
+        max_size=60,
+    ),
+    st.lists(st.floats(-1, 35, allow_nan=False), min_size=1, max_size=6),
+    st.booleans(),
+)
+def test_at_risk_at_any_time_counts_the_rows_still_followed(rows, times, entered):
+    """``at_risk_at(t)``: the weight of a stratum's rows with ``entry < t <= time``, by hand.
+
+    Without entries a search per stratum, with entries the general lookup: both against the
+    count over the raw rows.
+    """
+    time, event, weight, stratum = (np.array(c) for c in zip(*rows, strict=True))
+    entry = np.minimum(time - 1.0, 3.0) if entered else None  # enter late, before exit
+    table = risk_table(time, event, weights=weight, strata=stratum, entry=entry)
+    times = [*times, *time[:3].astype(float)]  # at the rows' own times too
+    got = table.at_risk_at(times)
+    start = np.full(len(time), -np.inf) if entry is None else entry
+    for k, label in enumerate(table.strata):
+        for j, t in enumerate(times):
+            mine = (stratum == label) & (start < t) & (time >= t)
+            assert got[k, j] == weight[mine].sum()
