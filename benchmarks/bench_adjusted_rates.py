@@ -27,13 +27,15 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_rates import best_of  # noqa: E402
+
 from recidive import adjusted_rates  # noqa: E402
 from recidive.estimation.cox import fit_cox  # noqa: E402
 
@@ -68,15 +70,6 @@ def exit_cohorts(n: int, seed: int = SEED) -> pd.DataFrame:
     )
 
 
-def timed(fn, repeat: int = 1) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=float, default=1e6)
@@ -88,7 +81,7 @@ def main() -> None:
     frame = exit_cohorts(n)
     model = frame.assign(exit_year=pd.Categorical(frame["exit_year"]))
     load = os.getloadavg()
-    fit_s, fit = timed(
+    fit_s, fit = best_of(
         lambda: fit_cox(model, "days", "event", ["exit_year", *COVARIATES]), repeat=2
     )
 
@@ -97,12 +90,13 @@ def main() -> None:
             data, "days", "event", "exit_year", COVARIATES, horizons, method=method
         )
 
-    direct2_s, direct2 = timed(lambda: call((2,)), repeat=2)
-    direct257_s, _ = timed(lambda: call((2, 5, 7)))
-    indirect_s, _ = timed(lambda: call((2,), "indirect"))
+    direct2_s, direct2 = best_of(lambda: call((2,)), repeat=2)
+    direct257_s, _ = best_of(lambda: call((2, 5, 7)), repeat=1)
+    indirect_s, _ = best_of(lambda: call((2,), "indirect"), repeat=1)
     rng = np.random.default_rng(1)
-    boot_s, _ = timed(
-        lambda: [call((2,), data=frame.iloc[rng.integers(0, n, n)]) for _ in range(args.boot)]
+    boot_s, _ = best_of(
+        lambda: [call((2,), data=frame.iloc[rng.integers(0, n, n)]) for _ in range(args.boot)],
+        repeat=1,
     )
     table = direct2.to_frame()
     dask_rows = on_dask(frame, table, args.partitions) if args.partitions else []
@@ -161,11 +155,11 @@ def on_dask(frame: pd.DataFrame, expected: pd.DataFrame, partitions: int) -> lis
         dd.from_pandas(frame, npartitions=partitions).to_parquet(path, write_index=False)
         data = dd.read_parquet(path)
         years = pd.CategoricalDtype(sorted(frame["exit_year"].unique()))  # known: no pass
-        fit_s, fit = timed(lambda: fit_cox(
+        fit_s, fit = best_of(lambda: fit_cox(
             data.assign(exit_year=data["exit_year"].astype(years)),
             "days", "event", ["exit_year", *COVARIATES],
         ), repeat=2)  # fmt: skip
-        direct_s, direct = timed(
+        direct_s, direct = best_of(
             lambda: adjusted_rates(data, "days", "event", "exit_year", COVARIATES, (2,)), repeat=2
         )
     got = direct.to_frame()

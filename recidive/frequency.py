@@ -272,15 +272,6 @@ def _criterion_frame(cohort, criterion, years, by, conf_type, conf_level, at_lib
     return frame[["criterion", *by, *FREQUENCY_COLUMNS]]
 
 
-_ESTIMATES: tuple[str, ...] = (
-    "mcf",
-    "per_recidivist",
-    "std_err",
-    "ci_lower",
-    "ci_upper",
-    "per_recidivist_std_err",
-    "per_recidivist_ci_lower",
-    "per_recidivist_ci_upper",
-    "share_recidivists",
-    "mcf_death_terminal",
-)
+#: The columns computed after the estimates (the rest come from ``frequency_at_horizons``).
+_DERIVED = ("horizon_years", "n", "per_100", "per_year_at_liberty", "status")
+_ESTIMATES = tuple(c for c in FREQUENCY_COLUMNS if c not in _DERIVED)

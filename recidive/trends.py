@@ -35,7 +35,7 @@ def recidivism_trends(
     ----------
     cohort : Cohort or DaskCohort
         From :func:`recidive.build_cohort`. A :class:`~recidive.dask.DaskCohort` gives the
-        same table (to rounding): one Cox fit on Dask and three passes over the partitions
+        same table (to rounding): one Cox fit on Dask and passes of sums over the partitions
         (see :func:`recidive.adjusted_rates`).
     by : str
         The person column whose levels form the trend: ``"exit_year"`` (the calendar year

@@ -110,8 +110,10 @@ def _kept_rows(part: pd.DataFrame, spec: PassSpec):
     keep = codes >= 0
     if not keep.all():
         part, codes = part[keep], codes[keep]
-    time, event, _ = checked_outcome(part, spec.duration, spec.event, None, "breslow")
-    return codes, spec.design.matrix(part), time.astype(float), event.astype(np.int64)
+    # the survey pass checked these columns
+    time = part[spec.duration].to_numpy(dtype=float)
+    event = part[spec.event].to_numpy(dtype=np.int64)
+    return codes, spec.design.matrix(part), time, event
 
 
 def _model_rows(part: pd.DataFrame, spec: PassSpec, base: Baseline):
